@@ -1,0 +1,2 @@
+//! The `webhook-kit` command line (placeholder until the CLI lands).
+fn main() {}

@@ -1,0 +1,25 @@
+#![doc = include_str!("guide.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod conformance;
+mod crypto;
+#[cfg(feature = "ed25519")]
+mod ed25519;
+mod error;
+mod headers;
+mod provider;
+pub mod providers;
+mod secret;
+mod time;
+mod verify;
+
+#[cfg(feature = "ed25519")]
+pub use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
+pub use crate::error::{
+    Error, Malformed, SecretError, SignedContent, UnknownProvider, VerifyError,
+};
+pub use crate::headers::Headers;
+pub use crate::provider::{KeyFormat, Provider, VerifierConfig, verify};
+pub use crate::secret::{Keyring, Secret, SecretEncoding};
+pub use crate::time::{Clock, FixedClock, SystemClock, Timestamp, Tolerance};
+pub use crate::verify::{DeliveryId, Handshake, Outcome, Request, SignedHeaders, Verified, Verify};

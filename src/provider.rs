@@ -1,0 +1,379 @@
+//! The provider registry, for services that pick a scheme from configuration.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, SecretError, UnknownProvider};
+use crate::providers;
+use crate::secret::{Keyring, Secret, SecretEncoding};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
+use crate::verify::{Outcome, Request, Verify};
+
+macro_rules! provider_table {
+    ($( $variant:ident => $id:literal, $name:literal; )*) => {
+        /// A provider whose webhooks this crate verifies.
+        ///
+        /// Ids are snake_case and are the ones the conformance vectors use:
+        /// `"stripe".parse::<Provider>()`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Provider {
+            $(
+                #[doc = concat!($name, " (`", $id, "`).")]
+                $variant,
+            )*
+        }
+
+        impl Provider {
+            /// Every provider, in id order.
+            pub const ALL: &'static [Provider] = &[$(Provider::$variant),*];
+
+            /// The provider's id, as in configuration and vector files.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Provider::$variant => $id,)*
+                }
+            }
+
+            /// The provider's name for people.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Provider::$variant => $name,)*
+                }
+            }
+        }
+
+        impl FromStr for Provider {
+            type Err = UnknownProvider;
+
+            fn from_str(id: &str) -> Result<Self, Self::Err> {
+                match id {
+                    $($id => Ok(Provider::$variant),)*
+                    _ => Err(UnknownProvider { id: id.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+provider_table! {
+    Clerk => "clerk", "Clerk";
+    Github => "github", "GitHub";
+    Resend => "resend", "Resend";
+    StandardWebhooks => "standard_webhooks", "Standard Webhooks";
+    Stripe => "stripe", "Stripe";
+    StripeThin => "stripe_thin", "Stripe thin events";
+    SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
+    Svix => "svix", "Svix";
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Provider {
+    /// Builds this provider's verifier from a configuration.
+    ///
+    /// Build it once at start-up and keep it: secrets are decoded and keys
+    /// prepared here, not per request.
+    ///
+    /// # Errors
+    ///
+    /// A [`SecretError`] when a configured secret cannot be used by this
+    /// provider, or none is configured.
+    pub fn verifier(self, config: &VerifierConfig) -> Result<Box<dyn Verify>, SecretError> {
+        if config.keys.is_empty() {
+            return Err(SecretError::NoSecrets);
+        }
+        use providers::*;
+        let verifier: Box<dyn Verify> = match self {
+            Provider::Clerk => Box::new(config.timed(clerk::verifier(
+                config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::Github => Box::new(github::from_config(config)?),
+            Provider::Resend => Box::new(config.timed(resend::verifier(
+                config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
+            Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::StripeThin => Box::new(config.timed(stripe::Verifier::new_thin(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::SupabaseAuthHook => Box::new(config.timed(supabase_auth_hook::verifier(
+                config.secrets(self, SecretEncoding::V1WhsecBase64)?,
+            ))),
+            Provider::Svix => Box::new(config.timed(svix::verifier(
+                config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+        };
+        Ok(verifier)
+    }
+}
+
+/// The event id inside the body, for providers that put it there.
+pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
+    match provider {
+        Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        _ => None,
+    }
+}
+
+/// Reads a string (or number) at `path` in a JSON body.
+pub(crate) fn json_string_field(body: &[u8], path: &[&str]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut at = &value;
+    for key in path {
+        at = at.get(key)?;
+    }
+    match at {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// How a configured key's text is decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFormat {
+    /// A shared secret in one of the [`SecretEncoding`]s.
+    Secret(SecretEncoding),
+    /// An Ed25519 public key as 64 hex characters (Discord).
+    Ed25519Hex,
+    /// An Ed25519 public key as `whpk_` + base64 (Standard Webhooks `v1a`).
+    Ed25519Whpk,
+}
+
+impl KeyFormat {
+    /// Looks a format up by its name in the vector format (`utf8`,
+    /// `whsec_base64`, `hex_ed25519_public_key`, ...).
+    pub fn from_id(id: &str) -> Option<Self> {
+        match id {
+            "hex_ed25519_public_key" => Some(KeyFormat::Ed25519Hex),
+            "whpk_base64_ed25519_public_key" => Some(KeyFormat::Ed25519Whpk),
+            other => SecretEncoding::from_id(other).map(KeyFormat::Secret),
+        }
+    }
+
+    /// The name of this format in the vector format.
+    pub fn id(self) -> &'static str {
+        match self {
+            KeyFormat::Secret(e) => e.id(),
+            KeyFormat::Ed25519Hex => "hex_ed25519_public_key",
+            KeyFormat::Ed25519Whpk => "whpk_base64_ed25519_public_key",
+        }
+    }
+}
+
+/// One configured key: its text, how to decode it, and an optional expiry.
+#[derive(Clone)]
+pub(crate) struct KeySpec {
+    pub(crate) text: Zeroizing<String>,
+    pub(crate) format: Option<KeyFormat>,
+    pub(crate) not_after: Option<Timestamp>,
+}
+
+/// The configuration of a verifier picked by provider id: its keys and
+/// options.
+///
+/// A key given without a format is decoded the way its provider says
+/// (Stripe's `whsec_...` as text, Standard Webhooks' as base64). Options a
+/// provider has no use for are ignored by it.
+///
+/// ```
+/// use webhook_kit::{Provider, VerifierConfig};
+///
+/// let config = VerifierConfig::new().with_secret("whsec_test_secret");
+/// let verifier = "stripe".parse::<Provider>()?.verifier(&config)?;
+/// assert_eq!(verifier.provider(), Provider::Stripe);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct VerifierConfig {
+    pub(crate) keys: Vec<KeySpec>,
+    pub(crate) tolerance: Option<Tolerance>,
+    pub(crate) skip_timestamp: bool,
+    pub(crate) allow_legacy_sha1: bool,
+}
+
+impl VerifierConfig {
+    /// A configuration with no keys.
+    pub fn new() -> Self {
+        VerifierConfig::default()
+    }
+
+    /// Adds a key, decoded the way the provider says.
+    pub fn with_secret(mut self, text: impl Into<String>) -> Self {
+        self.push_key(text.into(), None, None);
+        self
+    }
+
+    /// Adds a key in an explicit format.
+    pub fn with_key(mut self, text: impl Into<String>, format: KeyFormat) -> Self {
+        self.push_key(text.into(), Some(format), None);
+        self
+    }
+
+    /// Adds a key, with an optional format and not-after time.
+    pub fn push_key(
+        &mut self,
+        text: String,
+        format: Option<KeyFormat>,
+        not_after: Option<Timestamp>,
+    ) {
+        self.keys.push(KeySpec {
+            text: Zeroizing::new(text),
+            format,
+            not_after,
+        });
+    }
+
+    /// Sets a symmetric timestamp window instead of the provider's default.
+    pub fn with_tolerance(mut self, window: Duration) -> Self {
+        self.tolerance = Some(Tolerance::symmetric(window));
+        self
+    }
+
+    /// Sets a timestamp window instead of the provider's default.
+    pub fn with_tolerance_window(mut self, tolerance: Tolerance) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Switches the timestamp check off.
+    ///
+    /// # Security
+    ///
+    /// Captured deliveries then verify forever; see the verifiers'
+    /// `dangerous_skip_timestamp_check`.
+    pub fn dangerous_skip_timestamp_check(mut self) -> Self {
+        self.skip_timestamp = true;
+        self
+    }
+
+    /// Accepts GitHub's legacy SHA-1 header when it is the only one.
+    pub fn allow_legacy_sha1(mut self) -> Self {
+        self.allow_legacy_sha1 = true;
+        self
+    }
+
+    /// The shared secrets, decoded with `default` unless a key names its format.
+    pub(crate) fn secrets(
+        &self,
+        provider: Provider,
+        default: SecretEncoding,
+    ) -> Result<Keyring<Secret>, SecretError> {
+        self.secrets_where(provider, default, |_| true)
+    }
+
+    /// The shared secrets among the keys `keep` selects.
+    pub(crate) fn secrets_where(
+        &self,
+        provider: Provider,
+        default: SecretEncoding,
+        keep: impl Fn(&KeySpec) -> bool,
+    ) -> Result<Keyring<Secret>, SecretError> {
+        let mut keyring = Keyring::new();
+        for spec in self.keys.iter().filter(|k| keep(k)) {
+            let encoding = match spec.format {
+                None => default,
+                Some(KeyFormat::Secret(e)) => e,
+                Some(other) => {
+                    return Err(SecretError::UnsupportedEncoding {
+                        provider: provider.id(),
+                        encoding: other.id(),
+                    });
+                }
+            };
+            keyring.push(Secret::parse(&spec.text, encoding)?, spec.not_after);
+        }
+        Ok(keyring)
+    }
+
+    /// The timestamp policy, with `default` when none was configured.
+    pub(crate) fn timestamp_check(&self, default: Duration) -> TimestampCheck {
+        if self.skip_timestamp {
+            return TimestampCheck::Skip;
+        }
+        TimestampCheck::Window(self.tolerance.unwrap_or(Tolerance::symmetric(default)))
+    }
+
+    /// Applies the configured timestamp policy, if any, to a verifier.
+    fn timed<V: TimestampPolicy>(&self, verifier: V) -> V {
+        if self.skip_timestamp {
+            return verifier.with_check(TimestampCheck::Skip);
+        }
+        match self.tolerance {
+            Some(t) => verifier.with_check(TimestampCheck::Window(t)),
+            None => verifier,
+        }
+    }
+}
+
+/// Verifiers whose timestamp policy the registry can set.
+pub(crate) trait TimestampPolicy {
+    fn with_check(self, check: TimestampCheck) -> Self;
+}
+
+impl fmt::Debug for VerifierConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let formats: Vec<_> = self
+            .keys
+            .iter()
+            .map(|k| k.format.map(KeyFormat::id))
+            .collect();
+        f.debug_struct("VerifierConfig")
+            .field("keys", &formats)
+            .field("tolerance", &self.tolerance)
+            .field("skip_timestamp", &self.skip_timestamp)
+            .field("allow_legacy_sha1", &self.allow_legacy_sha1)
+            .finish()
+    }
+}
+
+/// Verifies `request` for the provider named `provider`, in one call.
+///
+/// This builds the verifier on every call; a service should build it once
+/// with [`Provider::verifier`] and keep it.
+///
+/// # Errors
+///
+/// [`Error::UnknownProvider`], [`Error::Secret`] for an unusable
+/// configuration, or [`Error::Verify`] when the request is refused.
+pub fn verify(
+    provider: &str,
+    config: &VerifierConfig,
+    request: &Request<'_>,
+    now: Timestamp,
+) -> Result<Outcome, Error> {
+    let provider: Provider = provider.parse()?;
+    let verifier = provider.verifier(config)?;
+    Ok(verifier.verify_request(request, now)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for &p in Provider::ALL {
+            assert_eq!(p.id().parse::<Provider>(), Ok(p));
+            assert_eq!(p.to_string(), p.id());
+        }
+        assert_eq!("nope".parse::<Provider>().unwrap_err().id(), "nope");
+    }
+
+    #[test]
+    fn config_debug_hides_keys() {
+        let config = VerifierConfig::new().with_secret("super-secret-text");
+        assert!(!format!("{config:?}").contains("super-secret"));
+    }
+}

@@ -1,0 +1,204 @@
+//! GitHub: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 over the raw
+//! body, keyed with the webhook secret as text. No timestamp.
+//!
+//! - The legacy `X-Hub-Signature: sha1=<hex>` (HMAC-SHA1) is accepted only
+//!   after [`Verifier::allow_legacy_sha1`]; when both headers are present,
+//!   the SHA-256 one decides.
+//! - Deliveries sent as `application/x-www-form-urlencoded` (the default on
+//!   GitHub's settings page) verify over the raw form bytes;
+//!   [`Verified::payload`] returns the JSON from the `payload` field.
+//! - The delivery id is `X-GitHub-Delivery`. Rotation: several secrets in
+//!   the keyring are tried in turn.
+
+use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
+use crate::error::{Malformed, SignedContent, VerifyError};
+use crate::headers::{self, Headers};
+use crate::provider::Provider;
+use crate::secret::{Keyring, Secret};
+use crate::time::Timestamp;
+use crate::verify::{DeliveryId, Outcome, PayloadForm, Request, SignedHeaders, Verified, Verify};
+
+/// The SHA-256 signature header.
+pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
+/// The legacy SHA-1 signature header.
+pub const LEGACY_SIGNATURE_HEADER: &str = "X-Hub-Signature";
+/// The delivery id header.
+pub const DELIVERY_HEADER: &str = "X-GitHub-Delivery";
+/// The event name header (`push`, `pull_request`, ...).
+pub const EVENT_HEADER: &str = "X-GitHub-Event";
+
+/// Verifies GitHub webhooks.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: MacKeys<HmacSha256>,
+    #[cfg(feature = "sha1")]
+    legacy: Option<MacKeys<crypto::HmacSha1>>,
+}
+
+impl Verifier {
+    /// A verifier for the webhook secrets in `keyring` (text, as configured on GitHub).
+    pub fn new(keyring: Keyring<Secret>) -> Self {
+        Verifier {
+            keys: MacKeys::new(&keyring),
+            #[cfg(feature = "sha1")]
+            legacy: None,
+        }
+    }
+
+    /// Also accepts the legacy `X-Hub-Signature` (HMAC-SHA1) when it is the
+    /// only signature header.
+    ///
+    /// # Security
+    ///
+    /// SHA-1 HMAC is not broken as a MAC, but GitHub keeps the header only
+    /// for old receivers; prefer leaving it off.
+    #[cfg(feature = "sha1")]
+    pub fn allow_legacy_sha1(mut self, keyring: Keyring<Secret>) -> Self {
+        self.legacy = Some(MacKeys::new(&keyring));
+        self
+    }
+
+    /// Verifies a delivery. GitHub signs no timestamp, so `now` only
+    /// decides which keys of the keyring have expired.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::MissingHeader`] when no signature header is present,
+    /// [`VerifyError::MalformedHeader`] for a value that is not
+    /// `sha256=<64 hex>`, [`VerifyError::SignatureMismatch`] when no key matches.
+    pub fn verify(
+        &self,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Verified, VerifyError> {
+        let key_index = match headers::single(headers, SIGNATURE_HEADER)? {
+            Some(value) => {
+                let candidate = || {
+                    std::iter::once(match value.strip_prefix(b"sha256=") {
+                        Some(hex) => crypto::decode_tag::<32>(hex, TagEncoding::Hex),
+                        None => Err(Malformed::MissingPrefix("sha256=")),
+                    })
+                };
+                self.keys
+                    .find(now, &[body], target(SIGNATURE_HEADER, "sha256"), candidate)?
+            }
+            None => self.verify_legacy(headers, body, now)?,
+        };
+
+        let delivery = headers::single(headers, DELIVERY_HEADER)?.and_then(DeliveryId::from_header);
+        let form = match headers::single(headers, "Content-Type")? {
+            Some(ct) if ct.starts_with(b"application/x-www-form-urlencoded") => {
+                PayloadForm::FormField
+            }
+            _ => PayloadForm::Body,
+        };
+        Ok(Verified::new(Provider::Github, key_index)
+            .with_delivery_id(delivery)
+            .with_payload_form(form))
+    }
+
+    #[cfg(feature = "sha1")]
+    fn verify_legacy(
+        &self,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<usize, VerifyError> {
+        let Some(value) = headers::single(headers, LEGACY_SIGNATURE_HEADER)? else {
+            return Err(VerifyError::MissingHeader {
+                name: SIGNATURE_HEADER,
+            });
+        };
+        let Some(legacy) = &self.legacy else {
+            return Err(VerifyError::NoMatchingScheme {
+                name: LEGACY_SIGNATURE_HEADER,
+                expected: "sha256 (legacy sha1 is not enabled)",
+            });
+        };
+        let candidate = || {
+            std::iter::once(match value.strip_prefix(b"sha1=") {
+                Some(hex) => crypto::decode_tag::<20>(hex, TagEncoding::Hex),
+                None => Err(Malformed::MissingPrefix("sha1=")),
+            })
+        };
+        legacy.find(
+            now,
+            &[body],
+            target(LEGACY_SIGNATURE_HEADER, "sha1"),
+            candidate,
+        )
+    }
+
+    #[cfg(not(feature = "sha1"))]
+    fn verify_legacy(
+        &self,
+        headers: &dyn Headers,
+        _body: &[u8],
+        _now: Timestamp,
+    ) -> Result<usize, VerifyError> {
+        if headers::present(headers, LEGACY_SIGNATURE_HEADER) {
+            return Err(VerifyError::NoMatchingScheme {
+                name: LEGACY_SIGNATURE_HEADER,
+                expected: "sha256 (legacy sha1 needs the `sha1` feature)",
+            });
+        }
+        Err(VerifyError::MissingHeader {
+            name: SIGNATURE_HEADER,
+        })
+    }
+}
+
+fn target(header: &'static str, scheme: &'static str) -> MatchTarget {
+    MatchTarget {
+        header,
+        scheme,
+        covers: SignedContent::Body,
+    }
+}
+
+impl Verify for Verifier {
+    fn provider(&self) -> Provider {
+        Provider::Github
+    }
+
+    fn verify_request(
+        &self,
+        request: &Request<'_>,
+        now: Timestamp,
+    ) -> Result<Outcome, VerifyError> {
+        self.verify(request.headers(), request.body(), now)
+            .map(Outcome::Verified)
+    }
+}
+
+/// Signs `body` as GitHub does: both the SHA-256 header and, with the
+/// `sha1` feature, the legacy SHA-1 one.
+pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
+    let tag = crypto::hmac_sha256(secret.expose_bytes(), &[body]);
+    let headers =
+        SignedHeaders::new().with(SIGNATURE_HEADER, format!("sha256={}", crypto::hex(&tag)));
+    #[cfg(feature = "sha1")]
+    let headers = {
+        let legacy = crypto::hmac_sha1(secret.expose_bytes(), &[body]);
+        headers.with(
+            LEGACY_SIGNATURE_HEADER,
+            format!("sha1={}", crypto::hex(&legacy)),
+        )
+    };
+    headers
+}
+
+pub(crate) fn from_config(
+    config: &crate::provider::VerifierConfig,
+) -> Result<Verifier, crate::SecretError> {
+    let keyring = config.secrets(Provider::Github, crate::SecretEncoding::Utf8)?;
+    let verifier = Verifier::new(keyring.clone());
+    #[cfg(feature = "sha1")]
+    let verifier = if config.allow_legacy_sha1 {
+        verifier.allow_legacy_sha1(keyring)
+    } else {
+        verifier
+    };
+    Ok(verifier)
+}

@@ -1,0 +1,404 @@
+//! Standard Webhooks: `webhook-id`, `webhook-timestamp` and
+//! `webhook-signature: v1,<base64> [v1a,<base64>] ...`, signing
+//! `"{id}.{timestamp}.{body}"`.
+//!
+//! - `v1` is HMAC-SHA256 with the secret `whsec_` + base64 (decoded);
+//!   `v1a` is Ed25519 (feature `ed25519`) with a `whpk_` public key.
+//! - The signature header is a space-separated list: entries of unknown
+//!   versions are skipped, an undecodable entry beside a valid one does
+//!   not abort, and any match is enough.
+//! - Tolerance: 300 s in both directions.
+//! - The delivery id is `webhook-id`, meant as the idempotency key.
+//!
+//! The same verifier serves Svix and the services that send through it
+//! (see [`svix`](super::svix)), GitLab's signing tokens and Supabase auth
+//! hooks, with their header names and secret forms.
+
+use std::time::Duration;
+
+use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
+#[cfg(feature = "ed25519")]
+use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
+use crate::error::{Malformed, SignedContent, VerifyError};
+use crate::headers::{self, Headers};
+use crate::provider::Provider;
+use crate::secret::{Keyring, Secret, SecretEncoding};
+use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
+use crate::verify::{DeliveryId, Outcome, Request, SignedHeaders, Verified, Verify};
+
+/// The message id header.
+pub const ID_HEADER: &str = "webhook-id";
+/// The timestamp header (unix seconds).
+pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
+/// The signature list header.
+pub const SIGNATURE_HEADER: &str = "webhook-signature";
+
+/// The window of the reference libraries.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Which header names a verifier reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// `webhook-*` only.
+    Unbranded,
+    /// `svix-*`, each falling back to its `webhook-*` twin.
+    Svix,
+}
+
+impl Family {
+    fn names(self) -> [(&'static str, Option<&'static str>); 3] {
+        match self {
+            Family::Unbranded => [
+                (ID_HEADER, None),
+                (TIMESTAMP_HEADER, None),
+                (SIGNATURE_HEADER, None),
+            ],
+            Family::Svix => [
+                ("svix-id", Some(ID_HEADER)),
+                ("svix-timestamp", Some(TIMESTAMP_HEADER)),
+                ("svix-signature", Some(SIGNATURE_HEADER)),
+            ],
+        }
+    }
+}
+
+/// Parses a Standard Webhooks secret: an optional `whsec_`, then base64.
+///
+/// # Errors
+///
+/// The [`SecretError`](crate::SecretError) of [`Secret::parse`].
+pub fn parse_secret(text: &str) -> Result<Secret, crate::SecretError> {
+    Secret::parse(text, SecretEncoding::WhsecBase64)
+}
+
+/// Verifies Standard Webhooks deliveries.
+///
+/// ```
+/// use webhook_kit::providers::standard_webhooks as sw;
+/// use webhook_kit::{Keyring, Timestamp};
+///
+/// let secret = sw::parse_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+/// let headers = [
+///     ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+///     ("webhook-timestamp", "1614265330"),
+///     ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+/// ];
+/// let verifier = sw::Verifier::new(Keyring::from(secret));
+/// let now = Timestamp::from_unix_seconds(1_614_265_330);
+/// let verified = verifier.verify(&headers, br#"{"test": 2432232314}"#, now)?;
+/// assert_eq!(verified.delivery_id(), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    provider: Provider,
+    family: Family,
+    secrets: MacKeys<HmacSha256>,
+    #[cfg(feature = "ed25519")]
+    public_keys: Keyring<Ed25519PublicKey>,
+    check: TimestampCheck,
+}
+
+impl Verifier {
+    /// A verifier for the `v1` secrets in `keyring` (see [`parse_secret`]).
+    pub fn new(keyring: Keyring<Secret>) -> Self {
+        Self::for_provider(Provider::StandardWebhooks, Family::Unbranded, &keyring)
+    }
+
+    pub(crate) fn for_provider(
+        provider: Provider,
+        family: Family,
+        keyring: &Keyring<Secret>,
+    ) -> Self {
+        Verifier {
+            provider,
+            family,
+            secrets: MacKeys::new(keyring),
+            #[cfg(feature = "ed25519")]
+            public_keys: Keyring::new(),
+            check: TimestampCheck::Window(Tolerance::symmetric(DEFAULT_TOLERANCE)),
+        }
+    }
+
+    /// Also accepts `v1a` (Ed25519) signatures under these public keys.
+    /// Their key indexes in [`Verified::key_index`] follow the secrets'.
+    #[cfg(feature = "ed25519")]
+    pub fn with_public_keys(mut self, keys: Keyring<Ed25519PublicKey>) -> Self {
+        self.public_keys = keys;
+        self
+    }
+
+    /// Verifies a delivery.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::MissingHeader`] or [`VerifyError::MalformedHeader`]
+    /// for the id, timestamp and signature headers;
+    /// [`VerifyError::NoMatchingScheme`] when the list holds no entry of a
+    /// version this verifier has keys for; [`VerifyError::SignatureMismatch`];
+    /// and the timestamp errors.
+    pub fn verify(
+        &self,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Verified, VerifyError> {
+        let [id_names, ts_names, sig_names] = self.family.names();
+        let id = lookup(headers, id_names)?;
+        let raw_ts = lookup(headers, ts_names)?;
+        let signed_at =
+            time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(ts_names.0, e))?;
+        let sig_name =
+            pick(headers, sig_names).ok_or(VerifyError::MissingHeader { name: sig_names.0 })?;
+
+        let parts: [&[u8]; 5] = [id, b".", raw_ts, b".", body];
+        let key_index = self.match_signature(headers, sig_name, &parts, now)?;
+
+        self.check.apply(signed_at, now)?;
+        let delivery = DeliveryId::from_header(id);
+        Ok(Verified::new(self.provider, key_index)
+            .signed_at(signed_at)
+            .with_delivery_id(delivery))
+    }
+
+    fn match_signature(
+        &self,
+        headers: &dyn Headers,
+        name: &'static str,
+        parts: &[&[u8]; 5],
+        now: Timestamp,
+    ) -> Result<usize, VerifyError> {
+        let target = MatchTarget {
+            header: name,
+            scheme: "v1",
+            covers: SignedContent::Body,
+        };
+        let hmac = (!self.secrets.is_empty_keys()).then(|| {
+            self.secrets.find(now, parts, target, || {
+                entries(headers, name, b"v1")
+                    .map(|v| crypto::decode_tag::<32>(v?, TagEncoding::Base64))
+            })
+        });
+        if let Some(Ok(index)) = hmac {
+            return Ok(index);
+        }
+
+        #[cfg(feature = "ed25519")]
+        if !self.public_keys.is_empty() {
+            let signed = self
+                .match_ed25519(headers, name, parts, now)
+                .map(|i| i + self.secrets.len());
+            return match (signed, hmac) {
+                (Ok(index), _) => Ok(index),
+                // Report the HMAC result unless it only says "no v1 entries".
+                (Err(e), Some(Err(h))) if !matches!(h, VerifyError::NoMatchingScheme { .. }) => {
+                    Err(pick_error(h, e))
+                }
+                (Err(e), _) => Err(e),
+            };
+        }
+
+        match hmac {
+            Some(result) => result,
+            None => Err(VerifyError::NoMatchingScheme {
+                name,
+                expected: "v1",
+            }),
+        }
+    }
+
+    #[cfg(feature = "ed25519")]
+    fn match_ed25519(
+        &self,
+        headers: &dyn Headers,
+        name: &'static str,
+        parts: &[&[u8]; 5],
+        now: Timestamp,
+    ) -> Result<usize, VerifyError> {
+        let decode = || {
+            entries(headers, name, b"v1a")
+                .map(|v| crypto::decode_tag::<64>(v?, TagEncoding::Base64))
+        };
+        let (mut total, mut good, mut first_error) = (0, 0, None);
+        for candidate in decode() {
+            total += 1;
+            match candidate {
+                Ok(_) => good += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if total == 0 {
+            return Err(VerifyError::NoMatchingScheme {
+                name,
+                expected: "v1a",
+            });
+        }
+        if good == 0 {
+            return Err(VerifyError::malformed(
+                name,
+                first_error.unwrap_or(Malformed::Empty),
+            ));
+        }
+
+        // Ed25519 needs the message in one piece: the one allocation here.
+        let message = parts.concat();
+        let mut keys_tried = 0;
+        for (index, key) in self.public_keys.active(now) {
+            keys_tried += 1;
+            if decode().flatten().any(|sig| key.verify(&message, &sig)) {
+                return Ok(index);
+            }
+        }
+        Err(VerifyError::SignatureMismatch {
+            keys_tried,
+            signatures: good,
+            covers: SignedContent::Body,
+        })
+    }
+}
+
+/// Of two failures, the one that tells more: a mismatch over a malformed value.
+#[cfg(feature = "ed25519")]
+fn pick_error(hmac: VerifyError, ed: VerifyError) -> VerifyError {
+    match (&hmac, &ed) {
+        (VerifyError::SignatureMismatch { .. }, _) => hmac,
+        (_, VerifyError::SignatureMismatch { .. }) => ed,
+        _ => hmac,
+    }
+}
+
+/// The value of the first header name present, trying the fallback name second.
+fn lookup<'h>(
+    headers: &'h dyn Headers,
+    (name, fallback): (&'static str, Option<&'static str>),
+) -> Result<&'h [u8], VerifyError> {
+    if let Some(value) = headers::single(headers, name)? {
+        return Ok(value);
+    }
+    match fallback {
+        Some(other) => headers::single(headers, other)?.ok_or(VerifyError::MissingHeader { name }),
+        None => Err(VerifyError::MissingHeader { name }),
+    }
+}
+
+fn pick(
+    headers: &dyn Headers,
+    (name, fallback): (&'static str, Option<&'static str>),
+) -> Option<&'static str> {
+    if headers::present(headers, name) {
+        return Some(name);
+    }
+    fallback.filter(|other| headers::present(headers, other))
+}
+
+/// The values of the list entries of `version`; an entry with no comma
+/// is reported as malformed, since it cannot be told apart from a bad one.
+fn entries<'h>(
+    headers: &'h dyn Headers,
+    name: &'h str,
+    version: &'h [u8],
+) -> impl Iterator<Item = Result<&'h [u8], Malformed>> + 'h {
+    headers::list_items(headers, name, b' ').filter_map(move |item| {
+        match item.iter().position(|&b| b == b',') {
+            Some(comma) if &item[..comma] == version => Some(Ok(&item[comma + 1..])),
+            Some(_) => None,
+            None => Some(Err(Malformed::MissingPart(","))),
+        }
+    })
+}
+
+timestamp_options!(Verifier);
+
+impl Verify for Verifier {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn verify_request(
+        &self,
+        request: &Request<'_>,
+        now: Timestamp,
+    ) -> Result<Outcome, VerifyError> {
+        self.verify(request.headers(), request.body(), now)
+            .map(Outcome::Verified)
+    }
+}
+
+/// The `v1` signature value (`v1,<base64>`) of a message.
+pub(crate) fn v1_signature(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let ts = timestamp.to_string();
+    let tag = crypto::hmac_sha256(
+        secret.expose_bytes(),
+        &[id.as_bytes(), b".", ts.as_bytes(), b".", body],
+    );
+    format!("v1,{}", crypto::base64(&tag))
+}
+
+/// Signs `body` as a Standard Webhooks sender does, with the `webhook-*`
+/// headers, at `timestamp` (whole seconds are used).
+pub fn sign(secret: &Secret, id: &str, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {
+    let ts = timestamp.as_unix_seconds();
+    SignedHeaders::new()
+        .with(ID_HEADER, id.to_owned())
+        .with(TIMESTAMP_HEADER, ts.to_string())
+        .with(SIGNATURE_HEADER, v1_signature(secret, id, ts, body))
+}
+
+/// Signs `body` with Ed25519 (`v1a`).
+#[cfg(feature = "ed25519")]
+pub fn sign_ed25519(
+    key: &Ed25519SigningKey,
+    id: &str,
+    timestamp: Timestamp,
+    body: &[u8],
+) -> SignedHeaders {
+    let ts = timestamp.as_unix_seconds().to_string();
+    let message = [id.as_bytes(), b".", ts.as_bytes(), b".", body].concat();
+    let signature = crypto::base64(&key.sign(&message));
+    SignedHeaders::new()
+        .with(ID_HEADER, id.to_owned())
+        .with(TIMESTAMP_HEADER, ts)
+        .with(SIGNATURE_HEADER, format!("v1a,{signature}"))
+}
+
+/// Builds a verifier from a configuration: secrets for `v1`, public keys
+/// (`whpk_...`) for `v1a`.
+pub(crate) fn from_config(
+    config: &crate::provider::VerifierConfig,
+) -> Result<Verifier, crate::SecretError> {
+    use crate::provider::{KeyFormat, TimestampPolicy as _};
+
+    let is_public = |k: &crate::provider::KeySpec| {
+        matches!(
+            k.format,
+            Some(KeyFormat::Ed25519Whpk | KeyFormat::Ed25519Hex)
+        )
+    };
+    let secrets = config.secrets_where(
+        Provider::StandardWebhooks,
+        SecretEncoding::WhsecBase64,
+        |k| !is_public(k),
+    )?;
+    let verifier = Verifier::new(secrets).with_check(config.timestamp_check(DEFAULT_TOLERANCE));
+
+    let public: Vec<_> = config.keys.iter().filter(|k| is_public(k)).collect();
+    if public.is_empty() {
+        return Ok(verifier);
+    }
+    #[cfg(feature = "ed25519")]
+    {
+        let mut keys = Keyring::new();
+        for spec in public {
+            let key = match spec.format {
+                Some(KeyFormat::Ed25519Hex) => Ed25519PublicKey::from_hex(&spec.text)?,
+                _ => Ed25519PublicKey::from_whpk(&spec.text)?,
+            };
+            keys.push(key, spec.not_after);
+        }
+        Ok(verifier.with_public_keys(keys))
+    }
+    #[cfg(not(feature = "ed25519"))]
+    Err(crate::SecretError::FeatureDisabled("ed25519"))
+}

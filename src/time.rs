@@ -1,0 +1,320 @@
+//! Time as the crate sees it: one integer type, strict parsing of signed
+//! timestamps, the tolerance window and the [`Clock`] a caller can pick.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Malformed, VerifyError};
+
+/// A point in time: whole **milliseconds** since the Unix epoch, UTC.
+///
+/// One type serves every clock reading in the crate: the `now` passed to a
+/// verifier, the timestamp a provider signed, and later the times of retry
+/// decisions and delivery jobs. Providers that sign seconds are converted
+/// exactly (`seconds * 1000`), so nothing is rounded. Serde writes it as a
+/// plain integer of milliseconds.
+///
+/// ```
+/// use webhook_kit::Timestamp;
+///
+/// let t = Timestamp::from_unix_seconds(1_700_000_000);
+/// assert_eq!(t.as_unix_millis(), 1_700_000_000_000);
+/// assert_eq!(t.as_unix_seconds(), 1_700_000_000);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The Unix epoch, 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Timestamp = Timestamp(0);
+
+    /// Builds a timestamp from milliseconds since the epoch.
+    pub const fn from_unix_millis(millis: i64) -> Self {
+        Timestamp(millis)
+    }
+
+    /// Builds a timestamp from whole seconds since the epoch, saturating at
+    /// the ends of the range.
+    pub const fn from_unix_seconds(seconds: i64) -> Self {
+        Timestamp(seconds.saturating_mul(1000))
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_unix_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Whole seconds since the epoch, rounded toward negative infinity.
+    pub const fn as_unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// The current time from the operating system's clock.
+    ///
+    /// This is the only place the crate reads a clock, and only when the
+    /// caller asks for it (directly or through [`SystemClock`]).
+    pub fn now() -> Self {
+        let millis = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
+            Err(before) => i64::try_from(before.duration().as_millis())
+                .map(|m| -m)
+                .unwrap_or(i64::MIN),
+        };
+        Timestamp(millis)
+    }
+
+    /// This time moved forward by `duration`, saturating at the end of the range.
+    pub fn saturating_add(self, duration: Duration) -> Self {
+        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(millis))
+    }
+
+    /// This time moved back by `duration`, saturating at the start of the range.
+    pub fn saturating_sub(self, duration: Duration) -> Self {
+        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_sub(millis))
+    }
+
+    /// How far `self` lies after `earlier`; zero when it does not.
+    pub fn duration_since(self, earlier: Timestamp) -> Duration {
+        let millis = self.0.saturating_sub(earlier.0);
+        Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Writes the time as unix seconds, with a fraction only when there is one
+    /// (`1700000000`, `1700000000.250`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.0.div_euclid(1000);
+        let millis = self.0.rem_euclid(1000);
+        if millis == 0 {
+            write!(f, "{seconds}")
+        } else {
+            write!(f, "{seconds}.{millis:03}")
+        }
+    }
+}
+
+/// Where a verifier's `now` comes from, when the caller does not pass it.
+///
+/// The crate never reads a clock on its own: a handler passes `now`
+/// explicitly, or holds a `Clock` and asks it. Tests use [`FixedClock`].
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The operating system's clock ([`Timestamp::now`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that always reads the same time, for tests and replays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedClock(pub Timestamp);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
+/// How far a signed timestamp may lie from `now`, in each direction.
+///
+/// Both bounds are inclusive: a timestamp exactly `past` old is accepted, one
+/// a millisecond older is not. The window exists to bound replays: a captured
+/// delivery stops verifying once it is older than `past`, and a sender whose
+/// clock runs ahead cannot sign deliveries that stay valid for longer.
+///
+/// There is no "zero means off" value. Switching the check off is a separate,
+/// deliberately named method on each verifier (`dangerous_skip_timestamp_check`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tolerance {
+    past: Duration,
+    future: Duration,
+}
+
+impl Tolerance {
+    /// The same window in both directions.
+    pub const fn symmetric(window: Duration) -> Self {
+        Tolerance {
+            past: window,
+            future: window,
+        }
+    }
+
+    /// Different windows for timestamps in the past and in the future.
+    pub const fn asymmetric(past: Duration, future: Duration) -> Self {
+        Tolerance { past, future }
+    }
+
+    /// The accepted age of a timestamp.
+    pub const fn past(&self) -> Duration {
+        self.past
+    }
+
+    /// How far ahead of `now` a timestamp may be.
+    pub const fn future(&self) -> Duration {
+        self.future
+    }
+
+    /// Checks `signed` against `now`.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::TimestampTooOld`] or [`VerifyError::TimestampInFuture`],
+    /// carrying how far off the timestamp is.
+    pub fn check(&self, signed: Timestamp, now: Timestamp) -> Result<(), VerifyError> {
+        if signed <= now {
+            let age = now.duration_since(signed);
+            if age > self.past {
+                return Err(VerifyError::TimestampTooOld {
+                    age,
+                    tolerance: self.past,
+                });
+            }
+        } else {
+            let ahead = signed.duration_since(now);
+            if ahead > self.future {
+                return Err(VerifyError::TimestampInFuture {
+                    ahead,
+                    tolerance: self.future,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The timestamp policy a verifier holds: a window, or no check at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimestampCheck {
+    Window(Tolerance),
+    Skip,
+}
+
+impl TimestampCheck {
+    pub(crate) fn apply(&self, signed: Timestamp, now: Timestamp) -> Result<(), VerifyError> {
+        match self {
+            TimestampCheck::Window(tolerance) => tolerance.check(signed, now),
+            TimestampCheck::Skip => Ok(()),
+        }
+    }
+}
+
+/// The most digits a seconds value may have: 12 digits reach the year 33658.
+const MAX_SECONDS_DIGITS: usize = 12;
+
+/// Parses a unix timestamp in seconds: ASCII digits only.
+///
+/// A sign, spaces, a fraction or an exponent are refused, and so is a value
+/// with 13 digits, which is what a millisecond clock produces; the error says
+/// so. Leading zeros are accepted (they change nothing in the signed bytes).
+pub(crate) fn parse_unix_seconds(value: &[u8]) -> Result<Timestamp, Malformed> {
+    let digits = parse_digits(value, MAX_SECONDS_DIGITS)?;
+    Ok(Timestamp::from_unix_seconds(digits))
+}
+
+fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
+    if value.is_empty() {
+        return Err(Malformed::EmptyTimestamp);
+    }
+    if !value.iter().all(u8::is_ascii_digit) {
+        return Err(Malformed::TimestampNotDigits);
+    }
+
+    let significant = value.iter().skip_while(|&&b| b == b'0').count();
+    if significant > max_digits {
+        if max_digits == MAX_SECONDS_DIGITS && significant == 13 {
+            return Err(Malformed::TimestampLooksLikeMillis);
+        }
+        return Err(Malformed::TimestampOutOfRange);
+    }
+
+    // At most 15 significant digits: no overflow is possible in an i64.
+    Ok(value
+        .iter()
+        .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_parse_strictly() {
+        assert_eq!(
+            parse_unix_seconds(b"1700000000"),
+            Ok(Timestamp::from_unix_seconds(1_700_000_000))
+        );
+        assert_eq!(
+            parse_unix_seconds(b"0001"),
+            Ok(Timestamp::from_unix_seconds(1))
+        );
+        for bad in [
+            &b"+1700000000"[..],
+            b"-1",
+            b" 17",
+            b"17 ",
+            b"1.5",
+            b"1e9",
+            b"0x10",
+            b"",
+        ] {
+            assert!(parse_unix_seconds(bad).is_err(), "{:?}", bad);
+        }
+        assert_eq!(
+            parse_unix_seconds(b"1700000000257"),
+            Err(Malformed::TimestampLooksLikeMillis)
+        );
+        assert_eq!(
+            parse_unix_seconds(b"99999999999999999999999"),
+            Err(Malformed::TimestampOutOfRange)
+        );
+    }
+
+    #[test]
+    fn tolerance_is_inclusive_both_ways() {
+        let window = Tolerance::symmetric(Duration::from_secs(300));
+        let t = Timestamp::from_unix_seconds(1000);
+        assert!(window.check(t, Timestamp::from_unix_seconds(1300)).is_ok());
+        assert!(window.check(t, Timestamp::from_unix_seconds(700)).is_ok());
+        assert!(matches!(
+            window.check(t, Timestamp::from_unix_seconds(1301)),
+            Err(VerifyError::TimestampTooOld { .. })
+        ));
+        assert!(matches!(
+            window.check(t, Timestamp::from_unix_seconds(699)),
+            Err(VerifyError::TimestampInFuture { .. })
+        ));
+    }
+
+    #[test]
+    fn asymmetric_window() {
+        let window = Tolerance::asymmetric(Duration::from_secs(5), Duration::from_secs(0));
+        let t = Timestamp::from_unix_seconds(1000);
+        assert!(window.check(t, Timestamp::from_unix_seconds(1005)).is_ok());
+        assert!(
+            window
+                .check(t, Timestamp::from_unix_millis(999_999))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn display_and_serde() {
+        assert_eq!(Timestamp::from_unix_seconds(12).to_string(), "12");
+        assert_eq!(Timestamp::from_unix_millis(12_250).to_string(), "12.250");
+        let json = serde_json::to_string(&Timestamp::from_unix_millis(5)).unwrap();
+        assert_eq!(json, "5");
+    }
+}
