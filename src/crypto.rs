@@ -30,9 +30,18 @@ pub(crate) type HmacSha1 = Hmac<sha1::Sha1>;
 /// Compares a computed tag with a presented one in constant time.
 ///
 /// Slices of different lengths compare unequal; the length itself is not
-/// secret (every scheme fixes it).
+/// secret (every scheme fixes it). The bytes are folded with XOR and OR
+/// without an early exit, and only the folded byte goes through `subtle`,
+/// which keeps the compare both constant-time and cheap.
 pub(crate) fn ct_eq(computed: &[u8], presented: &[u8]) -> bool {
-    computed.ct_eq(presented).into()
+    if computed.len() != presented.len() {
+        return false;
+    }
+    let diff = computed
+        .iter()
+        .zip(presented)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    diff.ct_eq(&0).into()
 }
 
 /// How a scheme writes its signature bytes.
@@ -139,11 +148,20 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
     where
         I: Iterator<Item = Result<[u8; N], Malformed>>,
     {
+        // Decode once into a stack buffer; a request with more signatures
+        // than it holds has the rest decoded again per key (never seen in
+        // practice, but still correct).
+        let mut decoded = [[0u8; N]; MAX_BUFFERED];
         let (mut total, mut good, mut first_error) = (0usize, 0usize, None);
         for candidate in candidates() {
             total += 1;
             match candidate {
-                Ok(_) => good += 1,
+                Ok(tag) => {
+                    if let Some(slot) = decoded.get_mut(good) {
+                        *slot = tag;
+                    }
+                    good += 1;
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -159,6 +177,7 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
             let reason = first_error.unwrap_or(Malformed::Empty);
             return Err(VerifyError::malformed(target.header, reason));
         }
+        let buffered = &decoded[..good.min(MAX_BUFFERED)];
 
         let mut keys_tried = 0;
         for (index, mac) in self.active(now) {
@@ -166,8 +185,13 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
             let tag = tag(mac, parts);
             // Every candidate is compared, so timing does not reveal which one matched.
             let mut matched = false;
-            for candidate in candidates().flatten() {
-                matched |= ct_eq(&tag, &candidate);
+            for candidate in buffered {
+                matched |= ct_eq(&tag, candidate);
+            }
+            if good > MAX_BUFFERED {
+                for candidate in candidates().flatten().skip(MAX_BUFFERED) {
+                    matched |= ct_eq(&tag, &candidate);
+                }
             }
             if matched {
                 return Ok(index);
@@ -180,6 +204,9 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
         })
     }
 }
+
+/// How many decoded signatures [`MacKeys::find`] keeps on the stack.
+const MAX_BUFFERED: usize = 8;
 
 /// What a signature search reports on failure.
 #[derive(Clone, Copy, Debug)]

@@ -1,2 +1,252 @@
-//! The `webhook-kit` command line (placeholder until the CLI lands).
-fn main() {}
+//! `webhook-kit`: verify a captured delivery, list providers, and run
+//! conformance vector files.
+//!
+//! Exit status: 0 for success (a valid delivery, every case passed), 1 when
+//! a delivery is refused or a case failed, 2 for usage, configuration or
+//! I/O errors.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use webhook_kit::conformance::{self, Verdict};
+use webhook_kit::{KeyFormat, Outcome, Provider, Request, Timestamp, VerifierConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "webhook-kit",
+    version,
+    about = "Verify webhooks and run conformance vectors"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run vector files in the shared conformance format.
+    Conformance {
+        /// Vector files (JSON arrays of cases).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List every provider id this build knows.
+    Providers,
+    /// Verify one captured delivery.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Provider id (see `webhook-kit providers`).
+    #[arg(long)]
+    provider: String,
+    /// Read the secret from this file (one trailing newline is removed).
+    #[arg(long, group = "key")]
+    secret_file: Option<PathBuf>,
+    /// Read the secret from this environment variable.
+    #[arg(long, group = "key")]
+    secret_env: Option<String>,
+    /// A public key (public keys are not secret, so they may be given inline).
+    #[arg(long, group = "key")]
+    public_key: Option<String>,
+    /// How the key is encoded (`utf8`, `whsec_base64`, `hex`,
+    /// `hex_ed25519_public_key`, ...); the provider's own form by default.
+    #[arg(long)]
+    key_encoding: Option<String>,
+    /// A request header, `Name: value`; repeat for more.
+    #[arg(long = "header", short = 'H')]
+    headers: Vec<String>,
+    /// The URL the provider called, for schemes that sign it.
+    #[arg(long)]
+    url: Option<String>,
+    /// The HTTP method.
+    #[arg(long, default_value = "POST")]
+    method: String,
+    /// The verifier's clock in unix seconds; the system clock by default.
+    #[arg(long)]
+    now: Option<i64>,
+    /// Read the body from this file; standard input otherwise.
+    #[arg(long)]
+    body_file: Option<PathBuf>,
+    /// Accept GitHub's legacy SHA-1 header.
+    #[arg(long)]
+    allow_legacy_sha1: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Conformance { files } => conformance_files(&files),
+        Command::Providers => providers(),
+        Command::Verify(args) => verify(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("webhook-kit: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn providers() -> Result<ExitCode, String> {
+    let mut out = io::stdout().lock();
+    for provider in Provider::ALL {
+        writeln!(out, "{}", provider.id()).map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn conformance_files(files: &[PathBuf]) -> Result<ExitCode, String> {
+    // Read and parse every file first, so a bad file fails before any output.
+    let mut all = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let cases =
+            conformance::parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        all.extend(cases);
+    }
+
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut out = io::stdout().lock();
+    for case in &all {
+        let result = conformance::run_case(case);
+        match result.verdict {
+            Verdict::Pass => passed += 1,
+            Verdict::Fail => failed += 1,
+            Verdict::Skip => skipped += 1,
+        }
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            result.verdict,
+            one_line(&case.provider),
+            one_line(&case.name),
+            one_line(&case.expected),
+            one_line(&result.got)
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")
+        .map_err(|e| e.to_string())?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Keeps one case on one tab-separated line.
+fn one_line(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
+    let provider: Provider = args.provider.parse().map_err(|e| format!("{e}"))?;
+
+    let format = match &args.key_encoding {
+        Some(id) => {
+            Some(KeyFormat::from_id(id).ok_or_else(|| format!("unknown key encoding `{id}`"))?)
+        }
+        None => None,
+    };
+    let key = read_key(args)?;
+    let mut config = VerifierConfig::new();
+    config.push_key(key, format, None);
+    if args.allow_legacy_sha1 {
+        config = config.allow_legacy_sha1();
+    }
+    let verifier = provider
+        .verifier(&config)
+        .map_err(|e| format!("configuration: {e}"))?;
+
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = read_body(args.body_file.as_deref())?;
+    let mut request = Request::new(&headers, &body).with_method(&args.method);
+    if let Some(url) = &args.url {
+        request = request.with_url(url);
+    }
+    let now = args
+        .now
+        .map_or_else(Timestamp::now, Timestamp::from_unix_seconds);
+
+    match verifier.verify_request(&request, now) {
+        Ok(outcome) => {
+            print_outcome(&outcome);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("refused\t{}\t{e}", e.code());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn print_outcome(outcome: &Outcome) {
+    if let Some(verified) = outcome.verified() {
+        println!(
+            "valid\tprovider={}\tkey_index={}",
+            verified.provider(),
+            verified.key_index()
+        );
+        if let Some(ts) = verified.timestamp() {
+            println!("timestamp\t{ts}");
+        }
+        if let Some(id) = verified.delivery_id() {
+            println!("delivery_id\t{id}");
+        }
+    }
+    if let Some(handshake) = outcome.handshake() {
+        println!(
+            "handshake\t{}\t{}",
+            handshake.content_type(),
+            handshake.body()
+        );
+    }
+}
+
+fn read_key(args: &VerifyArgs) -> Result<String, String> {
+    if let Some(path) = &args.secret_file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Files written by editors and `echo` end in one newline; more is kept, and refused.
+        let text = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        return Ok(text.to_owned());
+    }
+    if let Some(var) = &args.secret_env {
+        return std::env::var(var).map_err(|e| format!("${var}: {e}"));
+    }
+    if let Some(key) = &args.public_key {
+        return Ok(key.clone());
+    }
+    Err("one of --secret-file, --secret-env or --public-key is required".to_owned())
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("header `{}` is not `Name: value`", one_line(text)))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
+}
+
+fn read_body(path: Option<&Path>) -> Result<Vec<u8>, String> {
+    match path {
+        Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let mut body = Vec::new();
+            io::stdin()
+                .read_to_end(&mut body)
+                .map_err(|e| format!("stdin: {e}"))?;
+            Ok(body)
+        }
+    }
+}
