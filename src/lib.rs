@@ -1,4 +1,6 @@
-#![doc = include_str!("guide.md")]
+#![doc = include_str!("docs/guide.md")]
+#![doc = include_str!("docs/providers.md")]
+#![doc = include_str!("docs/features.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod conformance;
@@ -23,3 +25,8 @@ pub use crate::provider::{KeyFormat, Provider, VerifierConfig, verify};
 pub use crate::secret::{Keyring, Secret, SecretEncoding};
 pub use crate::time::{Clock, FixedClock, SystemClock, Timestamp, Tolerance};
 pub use crate::verify::{DeliveryId, Handshake, Outcome, Request, SignedHeaders, Verified, Verify};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

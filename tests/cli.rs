@@ -1,0 +1,192 @@
+//! The `webhook-kit` binary: conformance output and exit codes, the
+//! provider list, and verify on captured deliveries.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use webhook_kit::Provider;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_webhook-kit"))
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn scratch(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn providers_lists_every_id() {
+    let out = run(bin().arg("providers"), b"");
+    assert!(out.status.success());
+    let listed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let known: Vec<String> = Provider::ALL.iter().map(|p| p.id().to_owned()).collect();
+    assert_eq!(listed, known);
+}
+
+#[test]
+fn conformance_on_the_crate_vectors() {
+    let mut files: Vec<_> = std::fs::read_dir(vectors())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let out = run(bin().arg("conformance").args(&files), b"");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let last = lines.last().unwrap();
+
+    let (mut pass, mut fail, mut skip) = (0, 0, 0);
+    for line in &lines[..lines.len() - 1] {
+        let fields: Vec<&str> = line.split('\t').collect();
+        assert_eq!(fields.len(), 5, "{line}");
+        match fields[0] {
+            "PASS" => pass += 1,
+            "FAIL" => fail += 1,
+            "SKIP" => skip += 1,
+            other => panic!("bad verdict {other}"),
+        }
+    }
+    assert_eq!(
+        *last,
+        format!("{pass} passed, {fail} failed, {skip} skipped")
+    );
+    assert_eq!(fail, 0, "{stdout}");
+    assert!(out.status.success());
+}
+
+#[test]
+fn conformance_reports_failures_unknown_providers_and_bad_files() {
+    let cases = br#"[
+      {"provider": "github", "name": "claims valid but is not", "expected": "valid",
+       "secret": "s", "secret_encoding": "utf8",
+       "headers": [["X-Hub-Signature-256", "sha256=0000000000000000000000000000000000000000000000000000000000000000"]],
+       "body": "x", "now_unix": null},
+      {"provider": "no_such_provider", "name": "unknown", "expected": "valid", "headers": []}
+    ]"#;
+    let file = scratch("mixed.json", cases);
+    let out = run(bin().arg("conformance").arg(&file), b"");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("FAIL\tgithub\tclaims valid but is not\tvalid\tsignature_mismatch\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SKIP\tno_such_provider\tunknown\tvalid\t"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("0 passed, 1 failed, 1 skipped\n"),
+        "{stdout}"
+    );
+
+    let out = run(
+        bin()
+            .arg("conformance")
+            .arg(scratch("bad.json", b"{not json")),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        bin().arg("conformance").arg("/nonexistent/vectors.json"),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(bin().arg("frobnicate"), b"");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn verify_accepts_and_refuses_with_exit_codes() {
+    let secret = scratch("github.secret", b"It's a Secret to Everybody\n");
+    let header = "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    let verify = |body: &[u8]| {
+        run(
+            bin()
+                .args(["verify", "--provider", "github", "--secret-file"])
+                .arg(&secret)
+                .args(["-H", header]),
+            body,
+        )
+    };
+
+    let ok = verify(b"Hello, World!");
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(
+        String::from_utf8(ok.stdout)
+            .unwrap()
+            .starts_with("valid\tprovider=github\tkey_index=0")
+    );
+
+    let refused = verify(b"Hello, World?");
+    assert_eq!(refused.status.code(), Some(1));
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    assert!(
+        stdout.starts_with("refused\tsignature_mismatch\t"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("re-serialised"), "{stdout}");
+    assert!(!stdout.contains("Secret to Everybody"));
+}
+
+#[test]
+fn verify_usage_and_configuration_errors_exit_2() {
+    let no_key = run(bin().args(["verify", "--provider", "github"]), b"");
+    assert_eq!(no_key.status.code(), Some(2));
+
+    let unknown = run(
+        bin().args(["verify", "--provider", "nope", "--secret-env", "HOME"]),
+        b"",
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let padded = scratch("padded.secret", b" padded\n");
+    let bad_secret = run(
+        bin()
+            .args(["verify", "--provider", "github", "--secret-file"])
+            .arg(&padded),
+        b"",
+    );
+    assert_eq!(bad_secret.status.code(), Some(2));
+    let stderr = String::from_utf8(bad_secret.stderr).unwrap();
+    assert!(stderr.contains("whitespace"), "{stderr}");
+    assert!(!stderr.contains("padded"), "the secret leaked: {stderr}");
+
+    let missing_env = run(
+        bin().args([
+            "verify",
+            "--provider",
+            "github",
+            "--secret-env",
+            "WEBHOOK_KIT_TEST_UNSET_VARIABLE",
+        ]),
+        b"",
+    );
+    assert_eq!(missing_env.status.code(), Some(2));
+}
