@@ -434,7 +434,7 @@ impl SignedHeaders {
     pub fn to_header_map(&self) -> Result<http::HeaderMap, http::Error> {
         let mut map = http::HeaderMap::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
-            let name = http::HeaderName::from_static(name);
+            let name = http::HeaderName::from_bytes(name.as_bytes())?;
             map.append(name, http::HeaderValue::from_str(value)?);
         }
         Ok(map)
