@@ -12,6 +12,8 @@ mod headers;
 mod provider;
 pub mod providers;
 mod secret;
+#[cfg(test)]
+mod test_support;
 mod time;
 mod verify;
 

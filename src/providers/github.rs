@@ -202,3 +202,143 @@ pub(crate) fn from_config(
     };
     Ok(verifier)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::bit_flips;
+
+    fn setup() -> (Secret, Verifier) {
+        let secret = Secret::from_text("It's a Secret to Everybody").unwrap();
+        (secret.clone(), Verifier::new(Keyring::from(secret)))
+    }
+
+    #[test]
+    fn docs_example_and_single_bit_changes() {
+        let (secret, verifier) = setup();
+        let body = b"Hello, World!";
+        let signed = sign(&secret, body);
+        assert_eq!(
+            signed.get(SIGNATURE_HEADER),
+            Some("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+        );
+        let now = Timestamp::UNIX_EPOCH;
+        assert!(verifier.verify(&signed, body, now).is_ok());
+        for changed in bit_flips(body) {
+            assert!(verifier.verify(&signed, &changed, now).is_err());
+        }
+        let tag = crypto::hmac_sha256(secret.expose_bytes(), &[body]);
+        for changed in bit_flips(&tag) {
+            let headers = [(
+                SIGNATURE_HEADER,
+                format!("sha256={}", crypto::hex(&changed)),
+            )];
+            assert!(verifier.verify(&headers, body, now).is_err());
+        }
+        for changed in bit_flips(secret.expose_bytes()) {
+            let other = Verifier::new(Keyring::from(Secret::from_bytes(changed)));
+            assert!(other.verify(&signed, body, now).is_err());
+        }
+    }
+
+    #[test]
+    fn delivery_id_and_form_payload() {
+        let (secret, verifier) = setup();
+        let body = b"payload=%7B%22zen%22%3A%22Keep+it+logically+awesome.%22%7D";
+        let mut headers = sign(&secret, body).into_vec();
+        headers.push((
+            DELIVERY_HEADER,
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
+        ));
+        headers.push((
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ));
+        let verified = verifier
+            .verify(&headers, body, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(
+            verified.delivery_id(),
+            Some("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+        );
+        assert_eq!(
+            &*verified.payload(body).unwrap(),
+            br#"{"zen":"Keep it logically awesome."}"#
+        );
+
+        // A JSON delivery's payload is the body itself.
+        let json = br#"{"zen":"x"}"#;
+        let verified = verifier
+            .verify(&sign(&secret, json), json, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(&*verified.payload(json).unwrap(), json);
+    }
+
+    #[cfg(feature = "sha1")]
+    #[test]
+    fn legacy_sha1_needs_opt_in_and_sha256_decides() {
+        let (secret, verifier) = setup();
+        let body = b"Hello, World!";
+        let signed = sign(&secret, body);
+        let legacy_only = [(
+            LEGACY_SIGNATURE_HEADER,
+            signed.get(LEGACY_SIGNATURE_HEADER).unwrap(),
+        )];
+
+        let error = verifier
+            .verify(&legacy_only, body, Timestamp::UNIX_EPOCH)
+            .unwrap_err();
+        assert_eq!(error.code(), "no_matching_scheme");
+
+        let opted_in = verifier
+            .clone()
+            .allow_legacy_sha1(Keyring::from(secret.clone()));
+        assert!(
+            opted_in
+                .verify(&legacy_only, body, Timestamp::UNIX_EPOCH)
+                .is_ok()
+        );
+
+        // Both headers: a bad SHA-256 is refused even though SHA-1 is good.
+        let both = [
+            (SIGNATURE_HEADER, format!("sha256={}", "0".repeat(64))),
+            (
+                LEGACY_SIGNATURE_HEADER,
+                signed.get(LEGACY_SIGNATURE_HEADER).unwrap().to_owned(),
+            ),
+        ];
+        assert_eq!(
+            opted_in
+                .verify(&both, body, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .code(),
+            "signature_mismatch"
+        );
+    }
+
+    #[test]
+    fn repeated_signature_header() {
+        let (secret, verifier) = setup();
+        let body = b"x";
+        let value = sign(&secret, body)
+            .get(SIGNATURE_HEADER)
+            .unwrap()
+            .to_owned();
+        let same = [
+            (SIGNATURE_HEADER, value.clone()),
+            (SIGNATURE_HEADER, value.clone()),
+        ];
+        assert!(verifier.verify(&same, body, Timestamp::UNIX_EPOCH).is_ok());
+        let different = [
+            (SIGNATURE_HEADER, value),
+            (SIGNATURE_HEADER, format!("sha256={}", "0".repeat(64))),
+        ];
+        assert_eq!(
+            verifier
+                .verify(&different, body, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .code(),
+            "malformed_header"
+        );
+    }
+}

@@ -402,3 +402,184 @@ pub(crate) fn from_config(
     #[cfg(not(feature = "ed25519"))]
     Err(crate::SecretError::FeatureDisabled("ed25519"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::bit_flips;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const BODY: &[u8] = br#"{"test": 2432232314}"#;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(seconds)
+    }
+
+    #[test]
+    fn published_library_vector() {
+        let secret = parse_secret(SECRET).unwrap();
+        let signed = sign(&secret, ID, at(1_614_265_330), BODY);
+        assert_eq!(
+            signed.get(SIGNATURE_HEADER),
+            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        );
+    }
+
+    #[test]
+    fn round_trip_and_single_bit_changes() {
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier = Verifier::new(Keyring::from(secret.clone()));
+        let now = at(1_700_000_000);
+        let signed = sign(&secret, ID, now, BODY);
+        let verified = verifier.verify(&signed, BODY, now).unwrap();
+        assert_eq!(verified.delivery_id(), Some(ID));
+        assert_eq!(verified.timestamp(), Some(now));
+
+        for changed in bit_flips(BODY) {
+            assert!(verifier.verify(&signed, &changed, now).is_err());
+        }
+        let tag = crypto::hmac_sha256(
+            secret.expose_bytes(),
+            &[ID.as_bytes(), b".1700000000.", BODY],
+        );
+        for changed in bit_flips(&tag) {
+            let headers = [
+                (ID_HEADER, ID.to_owned()),
+                (TIMESTAMP_HEADER, "1700000000".to_owned()),
+                (SIGNATURE_HEADER, format!("v1,{}", crypto::base64(&changed))),
+            ];
+            assert!(verifier.verify(&headers, BODY, now).is_err());
+        }
+        let later = [
+            (ID_HEADER, ID.to_owned()),
+            (TIMESTAMP_HEADER, "1700000001".to_owned()),
+            (
+                SIGNATURE_HEADER,
+                signed.get(SIGNATURE_HEADER).unwrap().to_owned(),
+            ),
+        ];
+        assert!(verifier.verify(&later, BODY, now).is_err());
+        for changed in bit_flips(secret.expose_bytes()) {
+            let other = Verifier::new(Keyring::from(Secret::from_bytes(changed)));
+            assert!(other.verify(&signed, BODY, now).is_err());
+        }
+    }
+
+    #[test]
+    fn list_parsing() {
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier = Verifier::new(Keyring::from(secret.clone()));
+        let now = at(1_614_265_330);
+        let good = sign(&secret, ID, now, BODY)
+            .get(SIGNATURE_HEADER)
+            .unwrap()
+            .to_owned();
+        let with = |sig: &str| {
+            [
+                (ID_HEADER, ID.to_owned()),
+                (TIMESTAMP_HEADER, "1614265330".to_owned()),
+                (SIGNATURE_HEADER, sig.to_owned()),
+            ]
+        };
+
+        // Undecodable and unknown entries beside a good one, and extra spaces.
+        assert!(
+            verifier
+                .verify(&with(&format!("v1,!!!  v9,abc {good} ")), BODY, now)
+                .is_ok()
+        );
+        // Only unknown versions: nothing of the scheme.
+        assert_eq!(
+            verifier
+                .verify(&with("v2,abc v1a,def"), BODY, now)
+                .unwrap_err()
+                .code(),
+            "no_matching_scheme"
+        );
+        // Only an undecodable v1.
+        assert_eq!(
+            verifier
+                .verify(&with("v1,***"), BODY, now)
+                .unwrap_err()
+                .code(),
+            "malformed_header"
+        );
+        // A wrong-length v1 is malformed.
+        assert_eq!(
+            verifier
+                .verify(&with("v1,AAAA"), BODY, now)
+                .unwrap_err()
+                .code(),
+            "malformed_header"
+        );
+    }
+
+    #[test]
+    fn tolerance_both_ways_and_inclusive() {
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier = Verifier::new(Keyring::from(secret.clone()));
+        let signed = sign(&secret, ID, at(1000), BODY);
+        assert!(verifier.verify(&signed, BODY, at(1300)).is_ok());
+        assert!(verifier.verify(&signed, BODY, at(700)).is_ok());
+        assert_eq!(
+            verifier.verify(&signed, BODY, at(1301)).unwrap_err().code(),
+            "timestamp_too_old"
+        );
+        let error = verifier.verify(&signed, BODY, at(699)).unwrap_err();
+        assert_eq!(error.code(), "timestamp_in_future");
+        assert!(error.to_string().contains("301 s in the future"), "{error}");
+
+        let asymmetric = verifier.with_tolerance_window(Tolerance::asymmetric(
+            Duration::from_secs(600),
+            Duration::from_secs(0),
+        ));
+        assert!(asymmetric.verify(&signed, BODY, at(1600)).is_ok());
+        assert!(asymmetric.verify(&signed, BODY, at(999)).is_err());
+    }
+
+    #[test]
+    fn svix_headers_fall_back_to_unbranded() {
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier = crate::providers::svix::verifier(Keyring::from(secret.clone()));
+        let now = at(1_614_265_330);
+        let unbranded = sign(&secret, ID, now, BODY);
+        assert!(verifier.verify(&unbranded, BODY, now).is_ok());
+        let branded = crate::providers::svix::sign(&secret, ID, now, BODY);
+        assert_eq!(
+            verifier.verify(&branded, BODY, now).unwrap().provider(),
+            Provider::Svix
+        );
+        // The strict unbranded verifier does not read svix-* names.
+        let strict = Verifier::new(Keyring::from(secret));
+        assert_eq!(
+            strict.verify(&branded, BODY, now).unwrap_err(),
+            VerifyError::MissingHeader { name: ID_HEADER }
+        );
+    }
+
+    #[cfg(feature = "ed25519")]
+    #[test]
+    fn v1a_round_trip() {
+        let key = Ed25519SigningKey::from_seed(&[7u8; 32]).unwrap();
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier =
+            Verifier::new(Keyring::from(secret)).with_public_keys(Keyring::from(key.public_key()));
+        let now = at(1_700_000_000);
+        let signed = sign_ed25519(&key, ID, now, BODY);
+        let verified = verifier.verify(&signed, BODY, now).unwrap();
+        // Public keys are numbered after the one secret.
+        assert_eq!(verified.key_index(), 1);
+        for changed in bit_flips(BODY) {
+            assert!(verifier.verify(&signed, &changed, now).is_err());
+        }
+        let other = Ed25519SigningKey::from_seed(&[8u8; 32]).unwrap();
+        assert_eq!(
+            verifier
+                .verify(&sign_ed25519(&other, ID, now, BODY), BODY, now)
+                .unwrap_err()
+                .code(),
+            "signature_mismatch"
+        );
+    }
+}

@@ -160,3 +160,153 @@ pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders
 pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["id"])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::bit_flips;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn setup() -> (Secret, Verifier, Timestamp) {
+        let secret = Secret::from_text("whsec_round_trip").unwrap();
+        let verifier = Verifier::new(Keyring::from(secret.clone()));
+        (secret, verifier, Timestamp::from_unix_seconds(NOW))
+    }
+
+    fn header(t: &str, tag: &[u8]) -> [(&'static str, String); 1] {
+        [(SIGNATURE_HEADER, format!("t={t},v1={}", crypto::hex(tag)))]
+    }
+
+    #[test]
+    fn round_trip_and_single_bit_changes() {
+        let (secret, verifier, now) = setup();
+        let body = b"{\"id\":\"evt_9\"}";
+        let signed = sign(&secret, now, body);
+        let verified = verifier.verify(&signed, body, now).unwrap();
+        assert_eq!(verified.timestamp(), Some(now));
+        assert_eq!(verified.key_index(), 0);
+        assert_eq!(verified.event_id(body).as_deref(), Some("evt_9"));
+
+        for changed in bit_flips(body) {
+            assert!(verifier.verify(&signed, &changed, now).is_err());
+        }
+
+        let tag = crypto::hmac_sha256(secret.expose_bytes(), &[b"1700000000.", body]);
+        assert!(
+            verifier
+                .verify(&header("1700000000", &tag), body, now)
+                .is_ok()
+        );
+        for changed in bit_flips(&tag) {
+            let result = verifier.verify(&header("1700000000", &changed), body, now);
+            assert!(matches!(result, Err(VerifyError::SignatureMismatch { .. })));
+        }
+        assert!(
+            verifier
+                .verify(&header("1700000001", &tag), body, now)
+                .is_err()
+        );
+
+        for changed in bit_flips(secret.expose_bytes()) {
+            let other = Verifier::new(Keyring::from(Secret::from_bytes(changed)));
+            assert!(other.verify(&signed, body, now).is_err());
+        }
+    }
+
+    #[test]
+    fn rotation_reports_the_matching_key() {
+        let (new, _, now) = setup();
+        let old = Secret::from_text("whsec_old").unwrap();
+        let verifier = Verifier::new(Keyring::from(old).with_key(new.clone()));
+        let body = b"{}";
+        let verified = verifier.verify(&sign(&new, now, body), body, now).unwrap();
+        assert_eq!(verified.key_index(), 1);
+    }
+
+    #[test]
+    fn expired_key_is_not_used() {
+        let (secret, _, now) = setup();
+        let verifier = Verifier::new(
+            Keyring::new()
+                .with_key_until(secret.clone(), now.saturating_sub(Duration::from_secs(1))),
+        );
+        let body = b"{}";
+        let error = verifier
+            .verify(&sign(&secret, now, body), body, now)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            VerifyError::SignatureMismatch {
+                keys_tried: 0,
+                signatures: 1,
+                covers: SignedContent::Body
+            }
+        );
+    }
+
+    #[test]
+    fn header_quirks() {
+        let (secret, verifier, now) = setup();
+        let body = b"{}";
+        let tag = crypto::hex(&crypto::hmac_sha256(
+            secret.expose_bytes(),
+            &[b"1700000000.", body],
+        ));
+
+        // Items split over two header lines, with spaces, and uppercase hex.
+        let split = [
+            (SIGNATURE_HEADER, "t=1700000000".to_owned()),
+            (SIGNATURE_HEADER, format!(" v1={} ", tag.to_uppercase())),
+        ];
+        assert!(verifier.verify(&split, body, now).is_ok());
+
+        // An undecodable v1 beside the good one does not abort.
+        let mixed = [(SIGNATURE_HEADER, format!("t=1700000000,v1=zz,v1={tag}"))];
+        assert!(verifier.verify(&mixed, body, now).is_ok());
+
+        let two_t = [(
+            SIGNATURE_HEADER,
+            format!("t=1700000000,t=1700000001,v1={tag}"),
+        )];
+        assert_eq!(
+            verifier.verify(&two_t, body, now).unwrap_err().code(),
+            "malformed_header"
+        );
+
+        let no_t = [(SIGNATURE_HEADER, format!("v1={tag}"))];
+        assert_eq!(
+            verifier.verify(&no_t, body, now).unwrap_err().code(),
+            "malformed_header"
+        );
+
+        let millis = [(SIGNATURE_HEADER, format!("t=1700000000000,v1={tag}"))];
+        let error = verifier.verify(&millis, body, now).unwrap_err();
+        assert!(error.to_string().contains("milliseconds"), "{error}");
+    }
+
+    #[test]
+    fn tolerance_options() {
+        let (secret, verifier, now) = setup();
+        let body = b"{}";
+        let old = now.saturating_sub(Duration::from_secs(301));
+        let signed = sign(&secret, old, body);
+        let error = verifier.verify(&signed, body, now).unwrap_err();
+        assert_eq!(
+            error,
+            VerifyError::TimestampTooOld {
+                age: Duration::from_secs(301),
+                tolerance: DEFAULT_TOLERANCE
+            }
+        );
+        assert!(error.to_string().contains("301 s old"), "{error}");
+
+        let wider = verifier.clone().with_tolerance(Duration::from_secs(600));
+        assert!(wider.verify(&signed, body, now).is_ok());
+        let skip = verifier.dangerous_skip_timestamp_check();
+        assert!(
+            skip.verify(&signed, body, Timestamp::from_unix_seconds(i64::MAX / 1000))
+                .is_ok()
+        );
+    }
+}
