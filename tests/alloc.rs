@@ -164,6 +164,7 @@ fn standard_webhooks_family_allocates_nothing() {
     zero(&resend::verifier(keyring), &branded, BODY);
 }
 
+#[cfg(feature = "http")]
 #[test]
 fn http_header_map_lookup_allocates_nothing() {
     let secret = Secret::from_text("whsec_alloc_test").unwrap();

@@ -193,14 +193,13 @@ pub(crate) fn from_config(
     config: &crate::provider::VerifierConfig,
 ) -> Result<Verifier, crate::SecretError> {
     let keyring = config.secrets(Provider::Github, crate::SecretEncoding::Utf8)?;
-    let verifier = Verifier::new(keyring.clone());
+    if !config.allow_legacy_sha1 {
+        return Ok(Verifier::new(keyring));
+    }
     #[cfg(feature = "sha1")]
-    let verifier = if config.allow_legacy_sha1 {
-        verifier.allow_legacy_sha1(keyring)
-    } else {
-        verifier
-    };
-    Ok(verifier)
+    return Ok(Verifier::new(keyring.clone()).allow_legacy_sha1(keyring));
+    #[cfg(not(feature = "sha1"))]
+    Err(crate::SecretError::FeatureDisabled("sha1"))
 }
 
 #[cfg(test)]
