@@ -73,9 +73,10 @@ fn verifiers() -> Vec<Box<dyn Verify>> {
         .iter()
         .filter_map(|&provider| {
             let built = candidates.iter().find_map(|(text, format)| {
-                let config = VerifierConfig::new()
-                    .with_key(*text, *format)
-                    .allow_legacy_sha1();
+                let mut config = VerifierConfig::new().with_key(*text, *format);
+                if cfg!(feature = "sha1") {
+                    config = config.allow_legacy_sha1();
+                }
                 provider.verifier(&config).ok()
             });
             // A provider behind a disabled feature has no verifier in this build.
