@@ -43,6 +43,8 @@ macro_rules! timestamp_options {
 }
 
 pub mod clerk;
+#[cfg(feature = "ed25519")]
+pub mod discord;
 pub mod github;
 pub mod resend;
 pub mod standard_webhooks;
