@@ -22,9 +22,9 @@
 //!   `id` ([`Verified::event_id`]).
 //!
 //! Allocations: Ed25519 needs the message in one piece, so `verify` makes
-//! one (timestamp and body concatenated). Looking for a PING parses the
-//! body into a two-field struct without owned strings, and a PING reply
-//! allocates its body string.
+//! one (timestamp and body concatenated). [`Verifier::verify_interaction`]
+//! adds one for a PING (the reply string) and none otherwise: the PING
+//! check parses the body into a two-field struct with no owned strings.
 
 use std::time::Duration;
 
