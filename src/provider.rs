@@ -63,6 +63,7 @@ provider_table! {
     Clerk => "clerk", "Clerk";
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
+    Gitlab => "gitlab", "GitLab";
     Resend => "resend", "Resend";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
@@ -101,6 +102,7 @@ impl Provider {
             #[cfg(not(feature = "ed25519"))]
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
             Provider::Github => Box::new(github::from_config(config)?),
+            Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
