@@ -15,9 +15,10 @@
 //! - Handshake: a verified PING interaction (`"type": 1`) is answered with
 //!   `{"type":1}` by [`Verifier::verify_interaction`]. The signature is
 //!   checked first: Discord sends badly signed PINGs on purpose and drops
-//!   endpoints that do not refuse them. Webhook-event bodies (which carry
-//!   an `event` object, and use `"type": 0` for their own PING, answered
-//!   with 204) are never taken for a PING.
+//!   endpoints that do not refuse them. Webhook-event bodies are never
+//!   taken for one: they carry an `event` object, and their own PING is
+//!   `"type": 0`; they come back as [`Outcome::Verified`], and the caller
+//!   answers each, PING included, with 204.
 //! - Delivery id: none in the headers; the interaction id is the body's
 //!   `id` ([`Verified::event_id`]).
 //!
@@ -58,7 +59,7 @@ const PING_TYPE: u64 = 1;
 ///
 /// ```
 /// use webhook_kit::providers::discord;
-/// use webhook_kit::{Ed25519SigningKey, Keyring, Outcome, Timestamp};
+/// use webhook_kit::{Ed25519SigningKey, Keyring, Timestamp};
 ///
 /// let key = Ed25519SigningKey::from_seed(&[7; 32])?;
 /// let body = br#"{"id":"1","type":1,"version":1}"#;
@@ -66,10 +67,8 @@ const PING_TYPE: u64 = 1;
 /// let headers = discord::sign(&key, now, body);
 ///
 /// let verifier = discord::Verifier::new(Keyring::from(key.public_key()));
-/// let Outcome::Handshake(reply) = verifier.verify_interaction(&headers, body, now)? else {
-///     panic!("a PING gets a PONG");
-/// };
-/// assert_eq!(reply.body(), r#"{"type":1}"#);
+/// let outcome = verifier.verify_interaction(&headers, body, now)?;
+/// assert_eq!(outcome.handshake().map(|h| h.body()), Some(r#"{"type":1}"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
