@@ -61,7 +61,9 @@ macro_rules! provider_table {
 
 provider_table! {
     Clerk => "clerk", "Clerk";
+    Discord => "discord", "Discord";
     Github => "github", "GitHub";
+    Gitlab => "gitlab", "GitLab";
     Resend => "resend", "Resend";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
@@ -95,7 +97,12 @@ impl Provider {
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            #[cfg(feature = "ed25519")]
+            Provider::Discord => Box::new(discord::from_config(config)?),
+            #[cfg(not(feature = "ed25519"))]
+            Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
             Provider::Github => Box::new(github::from_config(config)?),
+            Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -120,6 +127,7 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Discord => json_string_field(body, &["id"]),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         _ => None,
     }

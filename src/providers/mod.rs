@@ -43,7 +43,10 @@ macro_rules! timestamp_options {
 }
 
 pub mod clerk;
+#[cfg(feature = "ed25519")]
+pub mod discord;
 pub mod github;
+pub mod gitlab;
 pub mod resend;
 pub mod standard_webhooks;
 pub mod stripe;
