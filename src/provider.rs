@@ -62,12 +62,16 @@ macro_rules! provider_table {
 provider_table! {
     Clerk => "clerk", "Clerk";
     Github => "github", "GitHub";
+    Mailgun => "mailgun", "Mailgun";
+    Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
+    Slack => "slack", "Slack";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Zoom => "zoom", "Zoom";
 }
 
 impl fmt::Display for Provider {
@@ -96,8 +100,17 @@ impl Provider {
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
             Provider::Github => Box::new(github::from_config(config)?),
+            Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::Slack => Box::new(config.timed(slack::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
             Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
@@ -112,6 +125,9 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
         };
         Ok(verifier)
     }
@@ -120,6 +136,8 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Paddle => providers::paddle::event_id(body),
+        Provider::Slack => providers::slack::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         _ => None,
     }

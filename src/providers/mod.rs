@@ -44,8 +44,13 @@ macro_rules! timestamp_options {
 
 pub mod clerk;
 pub mod github;
+pub mod mailgun;
+pub mod paddle;
 pub mod resend;
+pub mod slack;
 pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+mod v0;
+pub mod zoom;

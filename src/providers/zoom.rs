@@ -1,0 +1,190 @@
+//! Zoom: `x-zm-signature: v0=<hex>` and `x-zm-request-timestamp`,
+//! HMAC-SHA256 over `"v0:{timestamp}:{body}"`, keyed with the app's Secret
+//! Token (Event Subscriptions) **as text**.
+//!
+//! - The header timestamp is unix **seconds**; the body's `event_ts` is
+//!   milliseconds and is not what is signed. A 13-digit header value is
+//!   refused as malformed, with a hint that it looks like milliseconds.
+//! - Zoom's own samples hash the re-serialised JSON; this verifier hashes
+//!   the raw body, which is what Zoom signs.
+//! - Tolerance: Zoom publishes none; this crate applies 300 s both ways.
+//! - Endpoint URL validation (`endpoint.url_validation`) is signed like any
+//!   event: [`Verify::verify_request`] checks the signature first, then
+//!   answers with [`Outcome::Handshake`] and the JSON
+//!   `{"plainToken": ..., "encryptedToken": ...}`, where `encryptedToken`
+//!   is the lowercase hex HMAC-SHA256 of `plainToken` under the secret that
+//!   matched. See [`encrypted_token`].
+//! - No delivery id header. Rotation: several secret tokens in the keyring
+//!   are tried in turn.
+//!
+//! [`Verifier::verify`] allocates nothing. `verify_request` parses the body
+//! only when it contains the bytes `endpoint.url_validation`.
+
+use std::time::Duration;
+
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
+use crate::provider::Provider;
+use crate::secret::{Keyring, Secret};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
+use crate::verify::{Handshake, Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::v0;
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "x-zm-signature";
+/// The timestamp header (unix seconds).
+pub const TIMESTAMP_HEADER: &str = "x-zm-request-timestamp";
+
+/// This crate's window; Zoom publishes no figure.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+const NAMES: v0::Names = v0::Names {
+    signature: SIGNATURE_HEADER,
+    timestamp: TIMESTAMP_HEADER,
+};
+
+/// The `event` of the URL validation handshake.
+const URL_VALIDATION: &str = "endpoint.url_validation";
+
+/// Verifies Zoom webhook events and answers endpoint URL validation.
+///
+/// ```
+/// use webhook_kit::providers::zoom;
+/// use webhook_kit::{Keyring, Outcome, Request, Secret, Timestamp, Verify};
+///
+/// let secret = Secret::from_text("zoom_secret_token")?;
+/// let body = br#"{"event":"endpoint.url_validation","payload":{"plainToken":"abc"}}"#;
+/// let now = Timestamp::from_unix_seconds(1_700_000_000);
+/// let headers = zoom::sign(&secret, now, body);
+///
+/// let verifier = zoom::Verifier::new(Keyring::from(secret.clone()));
+/// let outcome = verifier.verify_request(&Request::new(&headers, body), now)?;
+/// let reply = outcome.handshake().expect("a URL validation");
+/// assert!(reply.body().contains(&zoom::encrypted_token(&secret, "abc")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: MacKeys<HmacSha256>,
+    check: TimestampCheck,
+}
+
+impl Verifier {
+    /// A verifier for the secret tokens in `keyring` (each built with
+    /// [`Secret::from_text`]).
+    pub fn new(keyring: Keyring<Secret>) -> Self {
+        Verifier {
+            keys: MacKeys::new(&keyring),
+            check: TimestampCheck::Window(Tolerance::symmetric(DEFAULT_TOLERANCE)),
+        }
+    }
+
+    /// Verifies a request. A URL validation request comes back as an
+    /// ordinary [`Verified`]; [`Verify::verify_request`] also answers it.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::MissingHeader`] or [`VerifyError::MalformedHeader`]
+    /// for either header, [`VerifyError::SignatureMismatch`] when no secret
+    /// matches, and the timestamp errors.
+    pub fn verify(
+        &self,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Verified, VerifyError> {
+        v0::verify(
+            Provider::Zoom,
+            &self.keys,
+            self.check,
+            NAMES,
+            headers,
+            body,
+            now,
+        )
+    }
+
+    /// The URL validation reply for a verified body, or `None` when the
+    /// body is another event.
+    fn handshake(
+        &self,
+        verified: &Verified,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<Handshake>, VerifyError> {
+        if !v0::mentions(body, URL_VALIDATION) {
+            return Ok(None);
+        }
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
+            return Ok(None);
+        };
+        if fields.get("event").and_then(serde_json::Value::as_str) != Some(URL_VALIDATION) {
+            return Ok(None);
+        }
+
+        let plain = fields
+            .get("payload")
+            .and_then(|p| p.get("plainToken"))
+            .and_then(serde_json::Value::as_str)
+            .ok_or(VerifyError::InvalidChallenge {
+                reason: "an `endpoint.url_validation` body without a `payload.plainToken` string",
+            })?;
+        // The key that verified the request is the one that answers it.
+        let (_, mac) = self
+            .keys
+            .active(now)
+            .find(|(index, _)| *index == verified.key_index())
+            .ok_or(VerifyError::InvalidChallenge {
+                reason: "the secret that verified the request is no longer active",
+            })?;
+        let encrypted = crypto::hex(&crypto::tag(mac, &[plain.as_bytes()]));
+
+        let reply = serde_json::json!({ "plainToken": plain, "encryptedToken": encrypted });
+        Ok(Some(Handshake::json(
+            Provider::Zoom,
+            Some(verified.clone()),
+            reply.to_string(),
+        )))
+    }
+}
+
+timestamp_options!(Verifier);
+
+impl Verify for Verifier {
+    fn provider(&self) -> Provider {
+        Provider::Zoom
+    }
+
+    fn verify_request(
+        &self,
+        request: &Request<'_>,
+        now: Timestamp,
+    ) -> Result<Outcome, VerifyError> {
+        let verified = self.verify(request.headers(), request.body(), now)?;
+        Ok(match self.handshake(&verified, request.body(), now)? {
+            Some(reply) => Outcome::Handshake(reply),
+            None => Outcome::Verified(verified),
+        })
+    }
+}
+
+/// The `encryptedToken` of a URL validation reply: lowercase hex of
+/// HMAC-SHA256 of `plain_token` under the secret token.
+pub fn encrypted_token(secret: &Secret, plain_token: &str) -> String {
+    crypto::hex(&crypto::hmac_sha256(
+        secret.expose_bytes(),
+        &[plain_token.as_bytes()],
+    ))
+}
+
+/// Signs `body` as Zoom does, at `timestamp` (whole seconds are used): the
+/// signature and timestamp headers.
+pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {
+    let ts = timestamp.as_unix_seconds().to_string();
+    let signature = v0::signature(secret, &ts, body);
+    SignedHeaders::new()
+        .with(SIGNATURE_HEADER, signature)
+        .with(TIMESTAMP_HEADER, ts)
+}
