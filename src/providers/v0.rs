@@ -68,3 +68,93 @@ pub(crate) fn signature(secret: &Secret, timestamp: &str, body: &[u8]) -> String
 pub(crate) fn mentions(body: &[u8], needle: &str) -> bool {
     body.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Keyring;
+
+    const SLACK: Names = Names {
+        signature: "X-Slack-Signature",
+        timestamp: "X-Slack-Request-Timestamp",
+    };
+    const ZOOM: Names = Names {
+        signature: "x-zm-signature",
+        timestamp: "x-zm-request-timestamp",
+    };
+
+    fn check() -> TimestampCheck {
+        TimestampCheck::Window(crate::time::Tolerance::symmetric(
+            std::time::Duration::from_secs(300),
+        ))
+    }
+
+    fn run(
+        secret: &Secret,
+        names: Names,
+        ts: &str,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<Verified, VerifyError> {
+        let keys = MacKeys::new(&Keyring::from(secret.clone()));
+        let headers = [(names.signature, signature), (names.timestamp, ts)];
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        verify(Provider::Slack, &keys, check(), names, &headers, body, now)
+    }
+
+    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        (0..bytes.len() * 8).map(move |bit| {
+            let mut copy = bytes.to_vec();
+            copy[bit / 8] ^= 1 << (bit % 8);
+            copy
+        })
+    }
+
+    #[test]
+    fn any_flipped_bit_fails_for_both_header_sets() {
+        let secret = Secret::from_text("a-signing-secret").unwrap();
+        let body = br#"{"a":1}"#;
+        let ts = "1700000000";
+        for names in [SLACK, ZOOM] {
+            let good = signature(&secret, ts, body);
+            assert!(run(&secret, names, ts, &good, body).is_ok());
+
+            for bad_body in flips(body) {
+                assert!(run(&secret, names, ts, &good, &bad_body).is_err());
+            }
+            let tag = const_hex::decode(&good["v0=".len()..]).unwrap();
+            for bad_tag in flips(&tag) {
+                let bad = format!("v0={}", crypto::hex(&bad_tag));
+                assert!(run(&secret, names, ts, &bad, body).is_err());
+            }
+            for bad_ts in flips(ts.as_bytes()) {
+                // A flipped bit may leave a digit string or not: either way, refused.
+                let Ok(bad_ts) = String::from_utf8(bad_ts) else {
+                    continue;
+                };
+                assert!(run(&secret, names, &bad_ts, &good, body).is_err());
+            }
+            for bad_key in flips(secret.expose_bytes()) {
+                let other = Secret::from_bytes(bad_key);
+                assert!(run(&other, names, ts, &good, body).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn signs_version_colon_timestamp_colon_body() {
+        let secret = Secret::from_text("k").unwrap();
+        let direct = crypto::hmac_sha256(b"k", &[b"v0:123:body"]);
+        assert_eq!(
+            signature(&secret, "123", b"body"),
+            format!("v0={}", crypto::hex(&direct))
+        );
+    }
+
+    #[test]
+    fn mentions_finds_bytes_anywhere() {
+        assert!(mentions(b"{\"type\":\"url_verification\"}", "url_verification"));
+        assert!(!mentions(b"url_verificatio", "url_verification"));
+        assert!(!mentions(b"", "x"));
+    }
+}
