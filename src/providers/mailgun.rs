@@ -307,3 +307,233 @@ pub fn sign(key: &Secret, timestamp: Timestamp, token: &str) -> SignatureFields 
         signature: crypto::hex(&tag),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // mailgun-php's test values.
+    const KEY: &str = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+    const TS: i64 = 1_403_645_220;
+    const TOKEN: &str = "5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6";
+    const SIGNATURE: &str = "9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33";
+
+    fn key() -> Secret {
+        Secret::from_text(KEY).unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::new(Keyring::from(key()))
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(seconds)
+    }
+
+    fn json_body(timestamp: &str, token: &str, signature: &str) -> String {
+        format!(
+            r#"{{"signature":{{"timestamp":"{timestamp}","token":"{token}","signature":"{signature}"}},"event-data":{{"event":"delivered","id":"CPgfbmQMTCKtHW6uIWtuVe","envelope":{{"targets":["a@example.com"]}}}}}}"#
+        )
+    }
+
+    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        (0..bytes.len() * 8).map(move |bit| {
+            let mut copy = bytes.to_vec();
+            copy[bit / 8] ^= 1 << (bit % 8);
+            copy
+        })
+    }
+
+    #[test]
+    fn published_sdk_vector() {
+        let fields = sign(&key(), at(TS), TOKEN);
+        assert_eq!(fields.signature(), SIGNATURE);
+        assert_eq!(fields.timestamp(), "1403645220");
+        assert_eq!(fields.token(), TOKEN);
+
+        let body = json_body("1403645220", TOKEN, SIGNATURE);
+        let verified = verifier().verify(body.as_bytes(), at(TS)).unwrap();
+        assert_eq!(verified.provider(), Provider::Mailgun);
+        assert_eq!(verified.timestamp(), Some(at(TS)));
+        assert_eq!(verified.delivery_id(), Some(TOKEN));
+        assert_eq!(verified.idempotency_key(body.as_bytes()).as_deref(), Some(TOKEN));
+    }
+
+    #[test]
+    fn sign_output_fits_both_body_forms() {
+        let fields = sign(&key(), at(TS), TOKEN);
+        let object: serde_json::Value = serde_json::from_str(&fields.to_json()).unwrap();
+        assert_eq!(
+            object,
+            serde_json::json!({"timestamp": "1403645220", "token": TOKEN, "signature": SIGNATURE})
+        );
+        let json = format!(r#"{{"signature":{},"event-data":{{}}}}"#, fields.to_json());
+        assert!(verifier().verify(json.as_bytes(), at(TS)).is_ok());
+
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("event", "delivered")
+            .extend_pairs(fields.form_pairs())
+            .finish();
+        let verified = verifier().verify(form.as_bytes(), at(TS)).unwrap();
+        assert_eq!(verified.delivery_id(), Some(TOKEN));
+    }
+
+    #[test]
+    fn any_flipped_bit_fails() {
+        let good = json_body("1403645220", TOKEN, SIGNATURE);
+        assert!(verifier().verify(good.as_bytes(), at(TS)).is_ok());
+
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).ok();
+        for token in flips(TOKEN.as_bytes()).filter_map(text) {
+            let body = json_body("1403645220", &token, SIGNATURE);
+            assert!(verifier().verify(body.as_bytes(), at(TS)).is_err(), "{token}");
+        }
+        for ts in flips(b"1403645220").filter_map(text) {
+            let body = json_body(&ts, TOKEN, SIGNATURE);
+            let now = ts.parse().unwrap_or(TS);
+            assert!(verifier().verify(body.as_bytes(), at(now)).is_err(), "{ts}");
+        }
+        let tag = const_hex::decode(SIGNATURE).unwrap();
+        for bad in flips(&tag) {
+            let body = json_body("1403645220", TOKEN, &crypto::hex(&bad));
+            assert!(verifier().verify(body.as_bytes(), at(TS)).is_err());
+        }
+        for bad_key in flips(KEY.as_bytes()) {
+            let v = Verifier::new(Keyring::from(Secret::from_bytes(bad_key)));
+            assert!(v.verify(good.as_bytes(), at(TS)).is_err());
+        }
+    }
+
+    #[test]
+    fn event_data_is_not_covered() {
+        // This is Mailgun's design, pinned here so the docs stay true: only
+        // timestamp and token are signed.
+        let body = json_body("1403645220", TOKEN, SIGNATURE).replace("delivered", "failed");
+        assert!(verifier().verify(body.as_bytes(), at(TS)).is_ok());
+    }
+
+    #[test]
+    fn no_separator_between_timestamp_and_token() {
+        let dotted = crypto::hmac_sha256(KEY.as_bytes(), &[b"1403645220.", TOKEN.as_bytes()]);
+        let body = json_body("1403645220", TOKEN, &crypto::hex(&dotted));
+        assert!(matches!(
+            verifier().verify(body.as_bytes(), at(TS)),
+            Err(VerifyError::SignatureMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn the_api_key_is_not_the_signing_key() {
+        let api_key = Secret::from_text("0123456789abcdef0123456789abcdef-0f0f0f0f-0f0f0f0f").unwrap();
+        let body = json_body("1403645220", TOKEN, SIGNATURE);
+        let err = Verifier::new(Keyring::from(api_key))
+            .verify(body.as_bytes(), at(TS))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            VerifyError::SignatureMismatch {
+                keys_tried: 1,
+                signatures: 1,
+                covers: SignedContent::BodyFields,
+            }
+        );
+        assert!(err.to_string().contains("signing key"));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let missing = |body: &str| verifier().verify(body.as_bytes(), at(TS)).unwrap_err();
+        assert_eq!(
+            missing(r#"{"event-data":{"event":"delivered"}}"#),
+            VerifyError::MissingHeader { name: "signature" }
+        );
+        assert_eq!(
+            missing(r#"{"signature":{"timestamp":"1","signature":"00"}}"#),
+            VerifyError::MissingHeader {
+                name: "signature.token"
+            }
+        );
+        assert_eq!(
+            missing(r#"{"signature":{"token":"t","signature":"00"}}"#),
+            VerifyError::MissingHeader {
+                name: "signature.timestamp"
+            }
+        );
+        assert_eq!(
+            missing(r#"{"signature":{"timestamp":"1","token":"t","signature":null}}"#),
+            VerifyError::MissingHeader {
+                name: "signature.signature"
+            }
+        );
+        assert_eq!(
+            missing("timestamp=1&signature=00"),
+            VerifyError::MissingHeader { name: "token" }
+        );
+        assert_eq!(missing(""), VerifyError::MissingHeader { name: "timestamp" });
+    }
+
+    #[test]
+    fn unreadable_bodies_and_fields_are_malformed() {
+        let malformed = |body: &str| verifier().verify(body.as_bytes(), at(TS)).unwrap_err();
+        let bad_body = VerifyError::malformed("signature", Malformed::BadBody);
+        assert_eq!(malformed(r#"{"signature":"#), bad_body);
+        assert_eq!(malformed(r#"{"signature":"abc"}"#), bad_body);
+        assert_eq!(
+            malformed(r#"{"signature":{"timestamp":1403645220,"token":"t","signature":"00"}}"#),
+            bad_body
+        );
+        assert_eq!(
+            malformed(&json_body("1403645220000", TOKEN, SIGNATURE)),
+            VerifyError::malformed("signature.timestamp", Malformed::TimestampLooksLikeMillis)
+        );
+        assert!(matches!(
+            malformed(&json_body("1403645220", TOKEN, "zz")),
+            VerifyError::MalformedHeader {
+                name: "signature.signature",
+                ..
+            }
+        ));
+        assert_eq!(
+            malformed(&format!("timestamp=1&token=a&token=b&signature={SIGNATURE}")),
+            VerifyError::malformed("token", Malformed::DuplicateParam("token"))
+        );
+    }
+
+    #[test]
+    fn escaped_and_repeated_values_still_verify() {
+        let escaped = json_body("1403645220", &TOKEN.replacen('5', "\\u0035", 1), SIGNATURE);
+        assert!(verifier().verify(escaped.as_bytes(), at(TS)).is_ok());
+
+        let form = format!(
+            "timestamp=1403645220&token={TOKEN}&token={TOKEN}&signature={}",
+            SIGNATURE.replacen('9', "%39", 1)
+        );
+        assert!(verifier().verify(form.as_bytes(), at(TS)).is_ok());
+    }
+
+    #[test]
+    fn window_is_300_seconds_both_ways() {
+        let body = json_body("1403645220", TOKEN, SIGNATURE);
+        let v = verifier();
+        assert!(v.verify(body.as_bytes(), at(TS + 300)).is_ok());
+        assert!(v.verify(body.as_bytes(), at(TS - 300)).is_ok());
+        assert!(matches!(
+            v.verify(body.as_bytes(), at(TS + 301)),
+            Err(VerifyError::TimestampTooOld { .. })
+        ));
+        assert!(matches!(
+            v.verify(body.as_bytes(), at(TS - 301)),
+            Err(VerifyError::TimestampInFuture { .. })
+        ));
+    }
+
+    #[test]
+    fn registry_builds_it() {
+        let config = crate::VerifierConfig::new().with_secret(KEY);
+        let v = Provider::Mailgun.verifier(&config).unwrap();
+        let body = json_body("1403645220", TOKEN, SIGNATURE);
+        let headers = [("Content-Type", "application/json")];
+        let request = Request::new(&headers, body.as_bytes());
+        assert!(v.verify_request(&request, at(TS)).is_ok());
+    }
+}

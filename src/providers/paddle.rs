@@ -166,3 +166,204 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     use crate::provider::json_string_field;
     json_string_field(body, &["notification_id"]).or_else(|| json_string_field(body, &["event_id"]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDK_TS: i64 = 1_698_796_800;
+    const SDK_BODY: &[u8] = br#"{"data": ["1", "2"]}"#;
+    const SDK_H1: &str = "a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9";
+
+    fn secret() -> Secret {
+        Secret::from_text("VALID_SECRET").unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::new(Keyring::from(secret()))
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(seconds)
+    }
+
+    fn check(header: &str, body: &[u8], now: i64) -> Result<Verified, VerifyError> {
+        verifier().verify(&[(SIGNATURE_HEADER, header)], body, at(now))
+    }
+
+    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        (0..bytes.len() * 8).map(move |bit| {
+            let mut copy = bytes.to_vec();
+            copy[bit / 8] ^= 1 << (bit % 8);
+            copy
+        })
+    }
+
+    #[test]
+    fn published_sdk_vectors() {
+        let headers = sign(&secret(), at(SDK_TS), SDK_BODY);
+        let expected = format!("ts=1698796800;h1={SDK_H1}");
+        assert_eq!(headers.get(SIGNATURE_HEADER), Some(expected.as_str()));
+
+        let other = sign(&secret(), at(SDK_TS), br#"{"data": "value"}"#);
+        assert_eq!(
+            other.get(SIGNATURE_HEADER),
+            Some(
+                "ts=1698796800;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261"
+            )
+        );
+
+        let verified = verifier().verify(&headers, SDK_BODY, at(SDK_TS)).unwrap();
+        assert_eq!(verified.provider(), Provider::Paddle);
+        assert_eq!(verified.timestamp(), Some(at(SDK_TS)));
+    }
+
+    #[test]
+    fn any_flipped_bit_fails() {
+        let good = format!("ts={SDK_TS};h1={SDK_H1}");
+        assert!(check(&good, SDK_BODY, SDK_TS).is_ok());
+
+        for body in flips(SDK_BODY) {
+            assert!(check(&good, &body, SDK_TS).is_err());
+        }
+        let tag = const_hex::decode(SDK_H1).unwrap();
+        for bad in flips(&tag) {
+            let header = format!("ts={SDK_TS};h1={}", crypto::hex(&bad));
+            assert!(check(&header, SDK_BODY, SDK_TS).is_err());
+        }
+        for ts in flips(SDK_TS.to_string().as_bytes()) {
+            let Ok(ts) = String::from_utf8(ts) else {
+                continue;
+            };
+            let header = format!("ts={ts};h1={SDK_H1}");
+            // The clock follows the flipped value, so only the signature can refuse it.
+            let now = ts.parse().unwrap_or(SDK_TS);
+            assert!(check(&header, SDK_BODY, now).is_err(), "{ts}");
+        }
+        for key in flips(secret().expose_bytes()) {
+            let v = Verifier::new(Keyring::from(Secret::from_bytes(key)));
+            let headers = [(SIGNATURE_HEADER, good.as_str())];
+            assert!(v.verify(&headers, SDK_BODY, at(SDK_TS)).is_err());
+        }
+    }
+
+    #[test]
+    fn five_second_window_both_ways() {
+        let good = format!("ts={SDK_TS};h1={SDK_H1}");
+        assert!(check(&good, SDK_BODY, SDK_TS + 5).is_ok());
+        assert!(check(&good, SDK_BODY, SDK_TS - 5).is_ok());
+        assert!(matches!(
+            check(&good, SDK_BODY, SDK_TS + 6),
+            Err(VerifyError::TimestampTooOld { .. })
+        ));
+        assert!(matches!(
+            check(&good, SDK_BODY, SDK_TS - 6),
+            Err(VerifyError::TimestampInFuture { .. })
+        ));
+        let relaxed = verifier().with_tolerance(Duration::from_secs(60));
+        let headers = [(SIGNATURE_HEADER, good.as_str())];
+        assert!(relaxed.verify(&headers, SDK_BODY, at(SDK_TS + 60)).is_ok());
+    }
+
+    #[test]
+    fn any_of_several_h1_may_match() {
+        let zero = "0".repeat(64);
+        for header in [
+            format!("ts={SDK_TS};h1={zero};h1={SDK_H1}"),
+            format!("ts={SDK_TS};h1={SDK_H1};h1={zero}"),
+            format!("ts={SDK_TS};h1=not-hex;h1={SDK_H1}"),
+            format!("ts={SDK_TS}; h1={SDK_H1} ;"),
+        ] {
+            assert!(check(&header, SDK_BODY, SDK_TS).is_ok(), "{header}");
+        }
+        let none = format!("ts={SDK_TS};h1={zero};h1={zero}");
+        assert!(matches!(
+            check(&none, SDK_BODY, SDK_TS),
+            Err(VerifyError::SignatureMismatch { signatures: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let header = format!("ts={SDK_TS};h2=whatever;h1={SDK_H1};x=1");
+        assert!(check(&header, SDK_BODY, SDK_TS).is_ok());
+        // `h10` is not `h1`.
+        let lookalike = format!("ts={SDK_TS};h10={SDK_H1}");
+        assert!(check(&lookalike, SDK_BODY, SDK_TS).is_err());
+    }
+
+    #[test]
+    fn structure_errors() {
+        assert_eq!(
+            check("ts=1234;h2=invalid_header", SDK_BODY, 1234).unwrap_err(),
+            VerifyError::malformed(SIGNATURE_HEADER, Malformed::MissingPart("h1"))
+        );
+        assert_eq!(
+            check(&format!("h1={SDK_H1}"), SDK_BODY, SDK_TS).unwrap_err(),
+            VerifyError::malformed(SIGNATURE_HEADER, Malformed::MissingPart("ts"))
+        );
+        assert_eq!(
+            check(&format!("ts=1;ts=2;h1={SDK_H1}"), SDK_BODY, SDK_TS).unwrap_err(),
+            VerifyError::malformed(SIGNATURE_HEADER, Malformed::DuplicateParam("ts"))
+        );
+        assert_eq!(
+            check(&format!("ts=1698796800000;h1={SDK_H1}"), SDK_BODY, SDK_TS).unwrap_err(),
+            VerifyError::malformed(SIGNATURE_HEADER, Malformed::TimestampLooksLikeMillis)
+        );
+        assert!(matches!(
+            check(&format!("ts={SDK_TS};h1=abc"), SDK_BODY, SDK_TS),
+            Err(VerifyError::MalformedHeader { .. })
+        ));
+        let none: [(&str, &str); 0] = [];
+        assert_eq!(
+            verifier().verify(&none, SDK_BODY, at(SDK_TS)).unwrap_err(),
+            VerifyError::MissingHeader {
+                name: SIGNATURE_HEADER
+            }
+        );
+    }
+
+    #[test]
+    fn items_may_span_header_lines() {
+        let headers = [
+            ("paddle-signature", format!("ts={SDK_TS}")),
+            ("Paddle-Signature", format!("h1={SDK_H1}")),
+        ];
+        assert!(verifier().verify(&headers, SDK_BODY, at(SDK_TS)).is_ok());
+    }
+
+    #[test]
+    fn destination_secret_is_used_verbatim() {
+        let secret = Secret::from_text("pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI").unwrap();
+        let headers = sign(&secret, at(SDK_TS), SDK_BODY);
+        let direct = crypto::hmac_sha256(
+            b"pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI",
+            &[b"1698796800:", SDK_BODY],
+        );
+        let expected = format!("ts=1698796800;h1={}", crypto::hex(&direct));
+        assert_eq!(headers.get(SIGNATURE_HEADER), Some(expected.as_str()));
+    }
+
+    #[test]
+    fn event_id_prefers_notification_id() {
+        let both = br#"{"event_id":"evt_01","notification_id":"ntf_01","data":{}}"#;
+        assert_eq!(event_id(both).as_deref(), Some("ntf_01"));
+        let only_event = br#"{"event_id":"evt_01","data":{}}"#;
+        assert_eq!(event_id(only_event).as_deref(), Some("evt_01"));
+        assert_eq!(event_id(b"{}"), None);
+
+        let headers = sign(&secret(), at(SDK_TS), both);
+        let verified = verifier().verify(&headers, both, at(SDK_TS)).unwrap();
+        assert_eq!(verified.idempotency_key(both).as_deref(), Some("ntf_01"));
+    }
+
+    #[test]
+    fn registry_builds_it() {
+        let config = crate::VerifierConfig::new().with_secret("VALID_SECRET");
+        let v = Provider::Paddle.verifier(&config).unwrap();
+        let headers = sign(&secret(), at(SDK_TS), SDK_BODY);
+        let request = Request::new(&headers, SDK_BODY);
+        assert!(v.verify_request(&request, at(SDK_TS + 5)).is_ok());
+        assert!(v.verify_request(&request, at(SDK_TS + 6)).is_err());
+    }
+}

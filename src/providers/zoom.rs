@@ -188,3 +188,175 @@ pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders
         .with(SIGNATURE_HEADER, signature)
         .with(TIMESTAMP_HEADER, ts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Malformed;
+
+    const SECRET: &str = "zoom_constructed_secret_token_01";
+    const EVENT: &str = r#"{"event":"meeting.started","payload":{"account_id":"AAAAAA","object":{"id":"1234567890","topic":"Test"}},"event_ts":1700000000123}"#;
+    const VALIDATION: &str = r#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1700000000456,"event":"endpoint.url_validation"}"#;
+
+    fn secret() -> Secret {
+        Secret::from_text(SECRET).unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::new(Keyring::from(secret()))
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(seconds)
+    }
+
+    fn answer(v: &Verifier, headers: &dyn Headers, body: &str) -> Result<Outcome, VerifyError> {
+        v.verify_request(&Request::new(headers, body.as_bytes()), at(1_700_000_001))
+    }
+
+    #[test]
+    fn round_trip_with_any_header_case() {
+        let headers = sign(&secret(), at(1_700_000_000), EVENT.as_bytes());
+        assert_eq!(
+            headers.get(SIGNATURE_HEADER),
+            Some("v0=51f6b1724f4938359621213a23421dadb2e5d29f82c9cc2c26b5794bbac6edd5")
+        );
+        let shouted: Vec<_> = headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_uppercase(), v.to_owned()))
+            .collect();
+        let verified = verifier()
+            .verify(&shouted, EVENT.as_bytes(), at(1_700_000_002))
+            .unwrap();
+        assert_eq!(verified.provider(), Provider::Zoom);
+        assert_eq!(verified.timestamp(), Some(at(1_700_000_000)));
+
+        let outcome = answer(&verifier(), &headers, EVENT).unwrap();
+        assert!(matches!(outcome, Outcome::Verified(_)));
+    }
+
+    #[test]
+    fn url_validation_reply() {
+        let headers = sign(&secret(), at(1_700_000_000), VALIDATION.as_bytes());
+        let outcome = answer(&verifier(), &headers, VALIDATION).unwrap();
+        let reply = outcome.handshake().unwrap();
+        assert_eq!(reply.content_type(), "application/json");
+        assert_eq!(reply.verified().map(Verified::key_index), Some(0));
+
+        let json: serde_json::Value = serde_json::from_str(reply.body()).unwrap();
+        let expected = "545a50ad17f1dbde3b5e96a1074076c24ab4b40bbf09c0656c78ec6777a5905e";
+        assert_eq!(
+            json,
+            serde_json::json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": expected})
+        );
+        assert_eq!(encrypted_token(&secret(), "qgg8vlvZRS6UYooatFL8Aw"), expected);
+    }
+
+    #[test]
+    fn url_validation_answers_with_the_key_that_matched() {
+        let old = Secret::from_text("zoom_old_secret_token").unwrap();
+        let keyring = Keyring::from(old.clone()).with_key(secret());
+        let headers = sign(&secret(), at(1_700_000_000), VALIDATION.as_bytes());
+        let outcome = answer(&Verifier::new(keyring), &headers, VALIDATION).unwrap();
+        let reply = outcome.handshake().unwrap();
+        assert_eq!(reply.verified().map(Verified::key_index), Some(1));
+        assert!(
+            reply
+                .body()
+                .contains(&encrypted_token(&secret(), "qgg8vlvZRS6UYooatFL8Aw"))
+        );
+        assert!(
+            !reply
+                .body()
+                .contains(&encrypted_token(&old, "qgg8vlvZRS6UYooatFL8Aw"))
+        );
+    }
+
+    #[test]
+    fn url_validation_is_verified_first() {
+        let forged = sign(
+            &Secret::from_text("attacker").unwrap(),
+            at(1_700_000_000),
+            VALIDATION.as_bytes(),
+        );
+        assert!(matches!(
+            answer(&verifier(), &forged, VALIDATION),
+            Err(VerifyError::SignatureMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn url_validation_without_a_plain_token_is_invalid() {
+        for body in [
+            r#"{"event":"endpoint.url_validation","payload":{}}"#,
+            r#"{"event":"endpoint.url_validation"}"#,
+            r#"{"event":"endpoint.url_validation","payload":{"plainToken":7}}"#,
+        ] {
+            let headers = sign(&secret(), at(1_700_000_000), body.as_bytes());
+            assert!(
+                matches!(
+                    answer(&verifier(), &headers, body),
+                    Err(VerifyError::InvalidChallenge { .. })
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_mention_of_the_event_name_is_not_a_validation() {
+        let body = r#"{"event":"chat_message.sent","payload":{"text":"endpoint.url_validation"}}"#;
+        let headers = sign(&secret(), at(1_700_000_000), body.as_bytes());
+        assert!(matches!(
+            answer(&verifier(), &headers, body),
+            Ok(Outcome::Verified(_))
+        ));
+    }
+
+    #[test]
+    fn the_header_timestamp_is_seconds_not_the_body_event_ts() {
+        let headers = [
+            (SIGNATURE_HEADER, "v0=51f6b1724f4938359621213a23421dadb2e5d29f82c9cc2c26b5794bbac6edd5"),
+            (TIMESTAMP_HEADER, "1700000000123"),
+        ];
+        assert_eq!(
+            verifier()
+                .verify(&headers, EVENT.as_bytes(), at(1_700_000_000))
+                .unwrap_err(),
+            VerifyError::malformed(TIMESTAMP_HEADER, Malformed::TimestampLooksLikeMillis)
+        );
+    }
+
+    #[test]
+    fn re_serialised_json_does_not_verify() {
+        let headers = sign(&secret(), at(1_700_000_000), EVENT.as_bytes());
+        let parsed: serde_json::Value = serde_json::from_str(EVENT).unwrap();
+        let pretty = serde_json::to_string_pretty(&parsed).unwrap();
+        assert!(matches!(
+            verifier().verify(&headers, pretty.as_bytes(), at(1_700_000_000)),
+            Err(VerifyError::SignatureMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn policy_window_is_300_seconds_both_ways() {
+        let headers = sign(&secret(), at(1_700_000_000), b"{}");
+        let v = verifier();
+        assert!(v.verify(&headers, b"{}", at(1_700_000_300)).is_ok());
+        assert!(v.verify(&headers, b"{}", at(1_699_999_700)).is_ok());
+        assert!(v.verify(&headers, b"{}", at(1_700_000_301)).is_err());
+        assert!(v.verify(&headers, b"{}", at(1_699_999_699)).is_err());
+        let skip = verifier().dangerous_skip_timestamp_check();
+        assert!(skip.verify(&headers, b"{}", at(0)).is_ok());
+    }
+
+    #[test]
+    fn registry_builds_it() {
+        let config = crate::VerifierConfig::new().with_secret(SECRET);
+        let v = Provider::Zoom.verifier(&config).unwrap();
+        let headers = sign(&secret(), at(1_700_000_000), VALIDATION.as_bytes());
+        let request = Request::new(&headers, VALIDATION.as_bytes());
+        let outcome = v.verify_request(&request, at(1_700_000_001)).unwrap();
+        assert!(outcome.handshake().is_some());
+    }
+}
