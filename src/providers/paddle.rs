@@ -158,7 +158,10 @@ impl Verify for Verifier {
 pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {
     let ts = timestamp.as_unix_seconds().to_string();
     let tag = crypto::hmac_sha256(secret.expose_bytes(), &[ts.as_bytes(), b":", body]);
-    SignedHeaders::new().with(SIGNATURE_HEADER, format!("ts={ts};h1={}", crypto::hex(&tag)))
+    SignedHeaders::new().with(
+        SIGNATURE_HEADER,
+        format!("ts={ts};h1={}", crypto::hex(&tag)),
+    )
 }
 
 /// The event id in a Paddle body: `notification_id`, else `event_id`.
@@ -334,7 +337,10 @@ mod tests {
 
     #[test]
     fn destination_secret_is_used_verbatim() {
-        let secret = Secret::from_text("pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI").unwrap();
+        let secret = Secret::from_text(
+            "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI",
+        )
+        .unwrap();
         let headers = sign(&secret, at(SDK_TS), SDK_BODY);
         let direct = crypto::hmac_sha256(
             b"pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI",

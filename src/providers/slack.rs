@@ -339,7 +339,9 @@ mod tests {
     fn handshake_helper_on_a_verified_body() {
         let body = CHALLENGE_BODY.as_bytes();
         let headers = sign(&secret(), at(1_700_000_000), body);
-        let verified = verifier().verify(&headers, body, at(1_700_000_000)).unwrap();
+        let verified = verifier()
+            .verify(&headers, body, at(1_700_000_000))
+            .unwrap();
         let reply = handshake(&verified, body).unwrap().unwrap();
         assert_eq!(reply.verified(), Some(&verified));
 
@@ -370,11 +372,15 @@ mod tests {
 
     #[test]
     fn event_id_is_read_from_the_body() {
-        let body = br#"{"type":"event_callback","event_id":"Ev08MFMKH6","event":{"type":"message"}}"#;
+        let body =
+            br#"{"type":"event_callback","event_id":"Ev08MFMKH6","event":{"type":"message"}}"#;
         let headers = sign(&secret(), at(10), body);
         let verified = verifier().verify(&headers, body, at(10)).unwrap();
         assert_eq!(verified.event_id(body).as_deref(), Some("Ev08MFMKH6"));
-        assert_eq!(verified.idempotency_key(body).as_deref(), Some("Ev08MFMKH6"));
+        assert_eq!(
+            verified.idempotency_key(body).as_deref(),
+            Some("Ev08MFMKH6")
+        );
     }
 
     #[test]

@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn mentions_finds_bytes_anywhere() {
-        assert!(mentions(b"{\"type\":\"url_verification\"}", "url_verification"));
+        assert!(mentions(
+            b"{\"type\":\"url_verification\"}",
+            "url_verification"
+        ));
         assert!(!mentions(b"url_verificatio", "url_verification"));
         assert!(!mentions(b"", "x"));
     }

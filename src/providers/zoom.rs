@@ -249,7 +249,10 @@ mod tests {
             json,
             serde_json::json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": expected})
         );
-        assert_eq!(encrypted_token(&secret(), "qgg8vlvZRS6UYooatFL8Aw"), expected);
+        assert_eq!(
+            encrypted_token(&secret(), "qgg8vlvZRS6UYooatFL8Aw"),
+            expected
+        );
     }
 
     #[test]
@@ -316,7 +319,10 @@ mod tests {
     #[test]
     fn the_header_timestamp_is_seconds_not_the_body_event_ts() {
         let headers = [
-            (SIGNATURE_HEADER, "v0=51f6b1724f4938359621213a23421dadb2e5d29f82c9cc2c26b5794bbac6edd5"),
+            (
+                SIGNATURE_HEADER,
+                "v0=51f6b1724f4938359621213a23421dadb2e5d29f82c9cc2c26b5794bbac6edd5",
+            ),
             (TIMESTAMP_HEADER, "1700000000123"),
         ];
         assert_eq!(
