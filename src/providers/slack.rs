@@ -140,15 +140,9 @@ impl Verify for Verifier {
 /// [`VerifyError::InvalidChallenge`] when the body is a `url_verification`
 /// request without a `challenge` string.
 pub fn handshake(verified: &Verified, body: &[u8]) -> Result<Option<Handshake>, VerifyError> {
-    if !v0::mentions(body, URL_VERIFICATION) {
-        return Ok(None);
-    }
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
+    let Some(fields) = v0::handshake_fields(body, "type", URL_VERIFICATION) else {
         return Ok(None);
     };
-    if fields.get("type").and_then(serde_json::Value::as_str) != Some(URL_VERIFICATION) {
-        return Ok(None);
-    }
 
     let challenge = fields
         .get("challenge")

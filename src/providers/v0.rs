@@ -3,7 +3,8 @@
 //! timestamp is a second header's value, verbatim.
 //!
 //! Only the header names differ between the two providers, so both
-//! verifiers call [`verify`] with their own [`Names`].
+//! verifiers call [`verify`] with their own [`Names`], and spot their
+//! signed handshakes with [`handshake_fields`].
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
@@ -63,10 +64,27 @@ pub(crate) fn signature(secret: &Secret, timestamp: &str, body: &[u8]) -> String
     format!("v0={}", crypto::hex(&tag))
 }
 
-/// Whether `body` holds the bytes of `needle`: the cheap test both
-/// providers run before parsing a body that may be a handshake.
-pub(crate) fn mentions(body: &[u8], needle: &str) -> bool {
-    body.windows(needle.len()).any(|w| w == needle.as_bytes())
+/// The fields of a JSON object body whose `field` is the string `kind`:
+/// how both providers spot their handshake.
+///
+/// The body is parsed only when it holds the bytes of `kind`, so ordinary
+/// deliveries are not parsed (and do not allocate).
+pub(crate) fn handshake_fields(
+    body: &[u8],
+    field: &str,
+    kind: &str,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    if !body.windows(kind.len()).any(|w| w == kind.as_bytes()) {
+        return None;
+    }
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(fields))
+            if fields.get(field).and_then(serde_json::Value::as_str) == Some(kind) =>
+        {
+            Some(fields)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -152,12 +170,17 @@ mod tests {
     }
 
     #[test]
-    fn mentions_finds_bytes_anywhere() {
-        assert!(mentions(
-            b"{\"type\":\"url_verification\"}",
-            "url_verification"
-        ));
-        assert!(!mentions(b"url_verificatio", "url_verification"));
-        assert!(!mentions(b"", "x"));
+    fn handshake_fields_need_the_value_in_the_named_field() {
+        let body = br#"{"type":"url_verification","challenge":"c"}"#;
+        let fields = handshake_fields(body, "type", "url_verification").unwrap();
+        assert_eq!(fields.get("challenge"), Some(&serde_json::json!("c")));
+
+        assert!(handshake_fields(body, "event", "url_verification").is_none());
+        assert!(
+            handshake_fields(br#"{"type":"url_verificatio"}"#, "type", "url_verification")
+                .is_none()
+        );
+        assert!(handshake_fields(b"type=url_verification", "type", "url_verification").is_none());
+        assert!(handshake_fields(br#"["url_verification"]"#, "type", "url_verification").is_none());
     }
 }

@@ -114,15 +114,9 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Option<Handshake>, VerifyError> {
-        if !v0::mentions(body, URL_VALIDATION) {
-            return Ok(None);
-        }
-        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
+        let Some(fields) = v0::handshake_fields(body, "event", URL_VALIDATION) else {
             return Ok(None);
         };
-        if fields.get("event").and_then(serde_json::Value::as_str) != Some(URL_VALIDATION) {
-            return Ok(None);
-        }
 
         let plain = fields
             .get("payload")
