@@ -8,6 +8,8 @@
 //!   directly by `token` (no separator), keyed with the HTTP webhook signing
 //!   key **as text** (not the sending API key).
 //! - The body is read as JSON when it starts with `{`, else as a form.
+//!   Mailgun sends the JSON `timestamp` as a string; an integer is
+//!   accepted too, since its docs type the field that way.
 //! - Tolerance: Mailgun names none; this crate applies 300 s both ways.
 //! - The delivery id is the `token` ([`Verified::delivery_id`]), the value
 //!   Mailgun says to remember and refuse a second time.
@@ -216,7 +218,8 @@ fn form_fields(body: &[u8]) -> Result<Fields<'_>, VerifyError> {
     Ok(fields)
 }
 
-/// A JSON string, borrowed from the body unless it holds escapes.
+/// A JSON string, borrowed from the body unless it holds escapes, or an
+/// unsigned integer written out in decimal.
 struct Text<'b>(Cow<'b, str>);
 
 impl<'de: 'b, 'b> Deserialize<'de> for Text<'b> {
@@ -227,7 +230,7 @@ impl<'de: 'b, 'b> Deserialize<'de> for Text<'b> {
             type Value = Text<'b>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+                f.write_str("a string or an unsigned integer")
             }
 
             fn visit_borrowed_str<E: serde::de::Error>(
@@ -240,9 +243,15 @@ impl<'de: 'b, 'b> Deserialize<'de> for Text<'b> {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(Text(Cow::Owned(v.to_owned())))
             }
+
+            // Mailgun's docs type `timestamp` as an integer, though it sends
+            // a string; its decimal digits are what is signed either way.
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
         }
 
-        deserializer.deserialize_str(Visit(std::marker::PhantomData))
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
     }
 }
 
@@ -502,7 +511,11 @@ mod tests {
         assert_eq!(malformed(r#"{"signature":"#), bad_body);
         assert_eq!(malformed(r#"{"signature":"abc"}"#), bad_body);
         assert_eq!(
-            malformed(r#"{"signature":{"timestamp":1403645220,"token":"t","signature":"00"}}"#),
+            malformed(r#"{"signature":{"timestamp":-1403645220,"token":"t","signature":"00"}}"#),
+            bad_body
+        );
+        assert_eq!(
+            malformed(r#"{"signature":{"timestamp":"1","token":true,"signature":"00"}}"#),
             bad_body
         );
         assert_eq!(
@@ -522,6 +535,15 @@ mod tests {
             )),
             VerifyError::malformed("token", Malformed::DuplicateParam("token"))
         );
+    }
+
+    #[test]
+    fn an_integer_timestamp_is_read_as_its_digits() {
+        let body = format!(
+            r#"{{"signature":{{"timestamp":1403645220,"token":"{TOKEN}","signature":"{SIGNATURE}"}}}}"#
+        );
+        let verified = verifier().verify(body.as_bytes(), at(TS)).unwrap();
+        assert_eq!(verified.timestamp(), Some(at(TS)));
     }
 
     #[test]
