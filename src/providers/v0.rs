@@ -74,7 +74,11 @@ pub(crate) fn handshake_fields(
     field: &str,
     kind: &str,
 ) -> Option<serde_json::Map<String, serde_json::Value>> {
-    if !body.windows(kind.len()).any(|w| w == kind.as_bytes()) {
+    // `windows(0)` would panic; no handshake kind is empty anyway.
+    if !body
+        .windows(kind.len().max(1))
+        .any(|w| w == kind.as_bytes())
+    {
         return None;
     }
     match serde_json::from_slice(body) {

@@ -61,7 +61,7 @@ const URL_VALIDATION: &str = "endpoint.url_validation";
 ///
 /// let verifier = zoom::Verifier::new(Keyring::from(secret.clone()));
 /// let outcome = verifier.verify_request(&Request::new(&headers, body), now)?;
-/// let reply = outcome.handshake().expect("a URL validation");
+/// let reply = outcome.handshake().ok_or("not a URL validation")?;
 /// assert!(reply.body().contains(&zoom::encrypted_token(&secret, "abc")));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
