@@ -23,7 +23,7 @@ pub(crate) struct Names {
 
 /// Checks the signature, then the timestamp window.
 ///
-/// Allocates nothing: the signed bytes are fed to the MAC in three pieces.
+/// Allocates nothing: the signed bytes are fed to the MAC piece by piece.
 pub(crate) fn verify(
     provider: Provider,
     keys: &MacKeys<HmacSha256>,
