@@ -64,12 +64,16 @@ provider_table! {
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
+    Mailgun => "mailgun", "Mailgun";
+    Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
+    Slack => "slack", "Slack";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Zoom => "zoom", "Zoom";
 }
 
 impl fmt::Display for Provider {
@@ -103,8 +107,17 @@ impl Provider {
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
+            Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::Slack => Box::new(config.timed(slack::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
             Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
@@ -119,6 +132,9 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
         };
         Ok(verifier)
     }
@@ -128,6 +144,8 @@ impl Provider {
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Discord => json_string_field(body, &["id"]),
+        Provider::Paddle => providers::paddle::event_id(body),
+        Provider::Slack => providers::slack::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         _ => None,
     }

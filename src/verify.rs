@@ -434,6 +434,7 @@ impl SignedHeaders {
     pub fn to_header_map(&self) -> Result<http::HeaderMap, http::Error> {
         let mut map = http::HeaderMap::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
+            // `from_static` panics on upper case; `from_bytes` folds it.
             let name = http::HeaderName::from_bytes(name.as_bytes())?;
             map.append(name, http::HeaderValue::from_str(value)?);
         }
@@ -475,6 +476,14 @@ mod tests {
         fn assert_traits<T: Clone + Send + Sync + 'static>() {}
         assert_traits::<Verified>();
         assert_traits::<Outcome>();
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn header_map_takes_mixed_case_names() {
+        let headers = SignedHeaders::new().with("Stripe-Signature", "t=1,v1=00".to_owned());
+        let map = headers.to_header_map().unwrap();
+        assert_eq!(map.get("stripe-signature").unwrap(), "t=1,v1=00");
     }
 
     #[test]
