@@ -63,6 +63,7 @@ provider_table! {
     Clerk => "clerk", "Clerk";
     Github => "github", "GitHub";
     Resend => "resend", "Resend";
+    Square => "square", "Square";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
     StripeThin => "stripe_thin", "Stripe thin events";
@@ -99,6 +100,9 @@ impl Provider {
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Square => Box::new(square::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
             Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -120,6 +124,7 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         _ => None,
     }
