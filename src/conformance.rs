@@ -238,7 +238,7 @@ fn judge_outcome(case: &Case, outcome: &Outcome) -> CaseResult {
 }
 
 fn judge(case: &Case, got: String) -> CaseResult {
-    let pass = got == case.expected || case.also_ok.iter().any(|c| *c == got);
+    let pass = got == case.expected || case.also_ok.contains(&got);
     CaseResult {
         verdict: if pass { Verdict::Pass } else { Verdict::Fail },
         got,

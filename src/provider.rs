@@ -63,6 +63,7 @@ provider_table! {
     Clerk => "clerk", "Clerk";
     Github => "github", "GitHub";
     Resend => "resend", "Resend";
+    Shopify => "shopify", "Shopify";
     Square => "square", "Square";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
@@ -99,6 +100,9 @@ impl Provider {
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Square => Box::new(square::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,

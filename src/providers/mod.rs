@@ -45,6 +45,7 @@ macro_rules! timestamp_options {
 pub mod clerk;
 pub mod github;
 pub mod resend;
+pub mod shopify;
 pub mod square;
 pub mod standard_webhooks;
 pub mod stripe;
