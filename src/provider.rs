@@ -70,6 +70,7 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Twilio => "twilio", "Twilio";
 }
 
 impl fmt::Display for Provider {
@@ -120,6 +121,12 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            #[cfg(feature = "sha1")]
+            Provider::Twilio => Box::new(twilio::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
         };
         Ok(verifier)
     }

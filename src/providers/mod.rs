@@ -51,3 +51,6 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod twilio;

@@ -208,8 +208,13 @@ pub(super) fn verify(
 
 /// Decodes the query into parameters, refusing repeats of the single-valued ones.
 fn parse(query: &str) -> Result<Vec<Param<'_>>, VerifyError> {
-    // Every parameter but the first follows an `&`: this never grows.
-    let mut params = Vec::with_capacity(query.bytes().filter(|&b| b == b'&').count() + 1);
+    // The parser yields one pair per non-empty `&`-separated segment: sized
+    // exactly, the vector never grows.
+    let count = query
+        .split('&')
+        .filter(|segment| !segment.is_empty())
+        .count();
+    let mut params = Vec::with_capacity(count);
     params.extend(
         form_urlencoded::parse(query.as_bytes())
             .enumerate()
