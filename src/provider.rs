@@ -67,12 +67,15 @@ provider_table! {
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
+    Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
+    Square => "square", "Square";
     StandardWebhooks => "standard_webhooks", "Standard Webhooks";
     Stripe => "stripe", "Stripe";
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Twilio => "twilio", "Twilio";
     Zoom => "zoom", "Zoom";
 }
 
@@ -119,6 +122,12 @@ impl Provider {
             Provider::Slack => Box::new(config.timed(slack::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Square => Box::new(square::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
             Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -135,6 +144,12 @@ impl Provider {
             Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            #[cfg(feature = "sha1")]
+            Provider::Twilio => Box::new(twilio::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
         };
         Ok(verifier)
     }
@@ -146,6 +161,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
+        Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         _ => None,
     }

@@ -50,10 +50,15 @@ pub mod gitlab;
 pub mod mailgun;
 pub mod paddle;
 pub mod resend;
+pub mod shopify;
 pub mod slack;
+pub mod square;
 pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod twilio;
 mod v0;
 pub mod zoom;
