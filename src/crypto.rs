@@ -116,6 +116,7 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
         MacKeys { keys }
     }
 
+    #[cfg(feature = "ed25519")]
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }

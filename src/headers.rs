@@ -100,15 +100,6 @@ pub(crate) fn required<'h>(
     single(headers, name)?.ok_or(VerifyError::MissingHeader { name })
 }
 
-/// Like [`required`], for a value that must also be UTF-8 text.
-pub(crate) fn required_str<'h>(
-    headers: &'h dyn Headers,
-    name: &'static str,
-) -> Result<&'h str, VerifyError> {
-    let value = required(headers, name)?;
-    std::str::from_utf8(value).map_err(|_| VerifyError::malformed(name, Malformed::NotUtf8))
-}
-
 /// Whether any line of the header is present.
 pub(crate) fn present(headers: &dyn Headers, name: &str) -> bool {
     headers.value(name, 0).is_some()

@@ -1,5 +1,9 @@
 //! The `webhook-kit` binary: conformance output and exit codes, the
 //! provider list, and verify on captured deliveries.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on a broken fixture"
+)]
 #![cfg(feature = "cli")]
 
 use std::io::Write;

@@ -35,7 +35,7 @@ enum Command {
     /// List every provider id this build knows.
     Providers,
     /// Verify one captured delivery.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
 }
 
 #[derive(Args)]
