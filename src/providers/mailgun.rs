@@ -333,6 +333,7 @@ pub fn sign(key: &Secret, timestamp: Timestamp, token: &str) -> SignatureFields 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::bit_flips;
 
     // mailgun-php's test values.
     const KEY: &str = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
@@ -356,14 +357,6 @@ mod tests {
         format!(
             r#"{{"signature":{{"timestamp":"{timestamp}","token":"{token}","signature":"{signature}"}},"event-data":{{"event":"delivered","id":"CPgfbmQMTCKtHW6uIWtuVe","envelope":{{"targets":["a@example.com"]}}}}}}"#
         )
-    }
-
-    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
-        (0..bytes.len() * 8).map(move |bit| {
-            let mut copy = bytes.to_vec();
-            copy[bit / 8] ^= 1 << (bit % 8);
-            copy
-        })
     }
 
     #[test]
@@ -409,24 +402,24 @@ mod tests {
         assert!(verifier().verify(good.as_bytes(), at(TS)).is_ok());
 
         let text = |bytes: Vec<u8>| String::from_utf8(bytes).ok();
-        for token in flips(TOKEN.as_bytes()).filter_map(text) {
+        for token in bit_flips(TOKEN.as_bytes()).filter_map(text) {
             let body = json_body("1403645220", &token, SIGNATURE);
             assert!(
                 verifier().verify(body.as_bytes(), at(TS)).is_err(),
                 "{token}"
             );
         }
-        for ts in flips(b"1403645220").filter_map(text) {
+        for ts in bit_flips(b"1403645220").filter_map(text) {
             let body = json_body(&ts, TOKEN, SIGNATURE);
             let now = ts.parse().unwrap_or(TS);
             assert!(verifier().verify(body.as_bytes(), at(now)).is_err(), "{ts}");
         }
         let tag = const_hex::decode(SIGNATURE).unwrap();
-        for bad in flips(&tag) {
+        for bad in bit_flips(&tag) {
             let body = json_body("1403645220", TOKEN, &crypto::hex(&bad));
             assert!(verifier().verify(body.as_bytes(), at(TS)).is_err());
         }
-        for bad_key in flips(KEY.as_bytes()) {
+        for bad_key in bit_flips(KEY.as_bytes()) {
             let v = Verifier::new(Keyring::from(Secret::from_bytes(bad_key)));
             assert!(v.verify(good.as_bytes(), at(TS)).is_err());
         }

@@ -173,6 +173,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::bit_flips;
 
     const SDK_TS: i64 = 1_698_796_800;
     const SDK_BODY: &[u8] = br#"{"data": ["1", "2"]}"#;
@@ -192,14 +193,6 @@ mod tests {
 
     fn check(header: &str, body: &[u8], now: i64) -> Result<Verified, VerifyError> {
         verifier().verify(&[(SIGNATURE_HEADER, header)], body, at(now))
-    }
-
-    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
-        (0..bytes.len() * 8).map(move |bit| {
-            let mut copy = bytes.to_vec();
-            copy[bit / 8] ^= 1 << (bit % 8);
-            copy
-        })
     }
 
     #[test]
@@ -226,15 +219,15 @@ mod tests {
         let good = format!("ts={SDK_TS};h1={SDK_H1}");
         assert!(check(&good, SDK_BODY, SDK_TS).is_ok());
 
-        for body in flips(SDK_BODY) {
+        for body in bit_flips(SDK_BODY) {
             assert!(check(&good, &body, SDK_TS).is_err());
         }
         let tag = const_hex::decode(SDK_H1).unwrap();
-        for bad in flips(&tag) {
+        for bad in bit_flips(&tag) {
             let header = format!("ts={SDK_TS};h1={}", crypto::hex(&bad));
             assert!(check(&header, SDK_BODY, SDK_TS).is_err());
         }
-        for ts in flips(SDK_TS.to_string().as_bytes()) {
+        for ts in bit_flips(SDK_TS.to_string().as_bytes()) {
             let Ok(ts) = String::from_utf8(ts) else {
                 continue;
             };
@@ -243,7 +236,7 @@ mod tests {
             let now = ts.parse().unwrap_or(SDK_TS);
             assert!(check(&header, SDK_BODY, now).is_err(), "{ts}");
         }
-        for key in flips(secret().expose_bytes()) {
+        for key in bit_flips(secret().expose_bytes()) {
             let v = Verifier::new(Keyring::from(Secret::from_bytes(key)));
             let headers = [(SIGNATURE_HEADER, good.as_str())];
             assert!(v.verify(&headers, SDK_BODY, at(SDK_TS)).is_err());

@@ -95,6 +95,7 @@ pub(crate) fn handshake_fields(
 mod tests {
     use super::*;
     use crate::secret::Keyring;
+    use crate::test_support::bit_flips;
 
     const SLACK: Names = Names {
         signature: "X-Slack-Signature",
@@ -124,14 +125,6 @@ mod tests {
         verify(Provider::Slack, &keys, check(), names, &headers, body, now)
     }
 
-    fn flips(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
-        (0..bytes.len() * 8).map(move |bit| {
-            let mut copy = bytes.to_vec();
-            copy[bit / 8] ^= 1 << (bit % 8);
-            copy
-        })
-    }
-
     #[test]
     fn any_flipped_bit_fails_for_both_header_sets() {
         let secret = Secret::from_text("a-signing-secret").unwrap();
@@ -141,22 +134,22 @@ mod tests {
             let good = signature(&secret, ts, body);
             assert!(run(&secret, names, ts, &good, body).is_ok());
 
-            for bad_body in flips(body) {
+            for bad_body in bit_flips(body) {
                 assert!(run(&secret, names, ts, &good, &bad_body).is_err());
             }
             let tag = const_hex::decode(&good["v0=".len()..]).unwrap();
-            for bad_tag in flips(&tag) {
+            for bad_tag in bit_flips(&tag) {
                 let bad = format!("v0={}", crypto::hex(&bad_tag));
                 assert!(run(&secret, names, ts, &bad, body).is_err());
             }
-            for bad_ts in flips(ts.as_bytes()) {
+            for bad_ts in bit_flips(ts.as_bytes()) {
                 // A flipped bit may leave a digit string or not: either way, refused.
                 let Ok(bad_ts) = String::from_utf8(bad_ts) else {
                     continue;
                 };
                 assert!(run(&secret, names, &bad_ts, &good, body).is_err());
             }
-            for bad_key in flips(secret.expose_bytes()) {
+            for bad_key in bit_flips(secret.expose_bytes()) {
                 let other = Secret::from_bytes(bad_key);
                 assert!(run(&other, names, ts, &good, body).is_err());
             }
