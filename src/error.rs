@@ -25,14 +25,16 @@ pub enum VerifyError {
     },
     /// A value the scheme needs is present but cannot be parsed.
     MalformedHeader {
-        /// The header (or body field) that holds it.
+        /// The header that holds it (or the query parameter or body field,
+        /// for schemes that sign those).
         name: &'static str,
         /// What is wrong with it.
         reason: Malformed,
     },
-    /// A header (or body field) the scheme needs is absent.
+    /// A header the scheme needs is absent (or a query parameter or body
+    /// field, for schemes that sign those).
     MissingHeader {
-        /// The header or field that is missing.
+        /// The header, parameter or field that is missing.
         name: &'static str,
     },
     /// The scheme signs a part of the request that the request view lacks
@@ -133,10 +135,10 @@ impl fmt::Display for VerifyError {
                 write!(f, "invalid handshake request: {reason}")
             }
             VerifyError::MalformedHeader { name, reason } => {
-                write!(f, "header `{name}` is malformed: {reason}")
+                write!(f, "`{name}` is malformed: {reason}")
             }
             VerifyError::MissingHeader { name } => {
-                write!(f, "header `{name}` is missing")
+                write!(f, "`{name}` is missing from the request")
             }
             VerifyError::MissingRequestPart { part } => write!(
                 f,

@@ -125,9 +125,13 @@ impl Provider {
             Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
-            Provider::Square => Box::new(square::Verifier::new(
-                config.secrets(self, SecretEncoding::Utf8)?,
-            )),
+            Provider::Square => {
+                let verifier = square::Verifier::new(config.secrets(self, SecretEncoding::Utf8)?);
+                match &config.notification_url {
+                    Some(url) => Box::new(verifier.with_notification_url(url.clone())),
+                    None => Box::new(verifier),
+                }
+            }
             Provider::StandardWebhooks => Box::new(standard_webhooks::from_config(config)?),
             Provider::Stripe => Box::new(config.timed(stripe::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -243,6 +247,7 @@ pub struct VerifierConfig {
     pub(crate) tolerance: Option<Tolerance>,
     pub(crate) skip_timestamp: bool,
     pub(crate) allow_legacy_sha1: bool,
+    pub(crate) notification_url: Option<String>,
 }
 
 impl VerifierConfig {
@@ -297,6 +302,14 @@ impl VerifierConfig {
     /// `dangerous_skip_timestamp_check`.
     pub fn dangerous_skip_timestamp_check(mut self) -> Self {
         self.skip_timestamp = true;
+        self
+    }
+
+    /// The URL a provider that signs its notification URL (Square) was
+    /// configured with; without it, the request's URL is used, which
+    /// differs behind a proxy that rewrites the host or scheme.
+    pub fn with_notification_url(mut self, url: impl Into<String>) -> Self {
+        self.notification_url = Some(url.into());
         self
     }
 
@@ -376,6 +389,7 @@ impl fmt::Debug for VerifierConfig {
             .field("tolerance", &self.tolerance)
             .field("skip_timestamp", &self.skip_timestamp)
             .field("allow_legacy_sha1", &self.allow_legacy_sha1)
+            .field("notification_url", &self.notification_url)
             .finish()
     }
 }
@@ -411,6 +425,23 @@ mod tests {
             assert_eq!(p.to_string(), p.id());
         }
         assert_eq!("nope".parse::<Provider>().unwrap_err().id(), "nope");
+    }
+
+    #[test]
+    fn square_uses_the_configured_notification_url() {
+        let key = Secret::from_text("signature-key").unwrap();
+        let body = br#"{"event_id":"e1"}"#;
+        let headers = providers::square::sign(&key, "https://example.com/square", body);
+        let config = VerifierConfig::new()
+            .with_secret("signature-key")
+            .with_notification_url("https://example.com/square");
+        let verifier = Provider::Square.verifier(&config).unwrap();
+        // The request arrived through a proxy under another URL.
+        let request = Request::new(&headers, body).with_url("http://internal:8080/square");
+        let outcome = verifier
+            .verify_request(&request, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(outcome.verified().unwrap().provider(), Provider::Square);
     }
 
     #[test]
