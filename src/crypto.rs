@@ -145,7 +145,7 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
         parts: &[&[u8]],
         target: MatchTarget,
         candidates: impl Fn() -> I,
-    ) -> Result<usize, VerifyError>
+    ) -> Result<KeyMatch, VerifyError>
     where
         I: Iterator<Item = Result<[u8; N], Malformed>>,
     {
@@ -195,7 +195,10 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
                 }
             }
             if matched {
-                return Ok(index);
+                return Ok(KeyMatch {
+                    index,
+                    fingerprint: Some(fingerprint(&tag)),
+                });
             }
         }
         Err(VerifyError::SignatureMismatch {
@@ -204,6 +207,34 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
             covers: target.covers,
         })
     }
+}
+
+/// Which key of a keyring matched, and a fingerprint of the signature it
+/// matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyMatch {
+    pub(crate) index: usize,
+    pub(crate) fingerprint: Option<[u8; 16]>,
+}
+
+impl From<usize> for KeyMatch {
+    /// A match of a scheme with no per-message signature (a static token).
+    fn from(index: usize) -> Self {
+        KeyMatch {
+            index,
+            fingerprint: None,
+        }
+    }
+}
+
+/// The first 16 bytes of a signature: HMAC tags and Ed25519 signatures are
+/// pseudorandom, so this identifies the signed message without hashing.
+pub(crate) fn fingerprint(signature: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (o, s) in out.iter_mut().zip(signature) {
+        *o = *s;
+    }
+    out
 }
 
 /// How many decoded signatures [`MacKeys::find`] keeps on the stack.

@@ -112,6 +112,7 @@ impl fmt::Debug for Request<'_> {
 pub struct Verified {
     provider: Provider,
     key_index: usize,
+    fingerprint: Option<[u8; 16]>,
     signed_at: Option<Timestamp>,
     delivery_id: Option<DeliveryId>,
     payload: PayloadForm,
@@ -128,10 +129,12 @@ pub(crate) enum PayloadForm {
 }
 
 impl Verified {
-    pub(crate) fn new(provider: Provider, key_index: usize) -> Self {
+    pub(crate) fn new(provider: Provider, key: impl Into<crate::crypto::KeyMatch>) -> Self {
+        let key = key.into();
         Verified {
             provider,
-            key_index,
+            key_index: key.index,
+            fingerprint: key.fingerprint,
             signed_at: None,
             delivery_id: None,
             payload: PayloadForm::Body,
@@ -161,6 +164,16 @@ impl Verified {
     /// The index, in the verifier's keyring, of the key that matched.
     pub fn key_index(&self) -> usize {
         self.key_index
+    }
+
+    /// The first 16 bytes of the signature that matched, for schemes with a
+    /// per-message signature; `None` for static-token schemes, whose token
+    /// is the same on every request.
+    ///
+    /// Signatures are pseudorandom, so this identifies one signed message:
+    /// a replay guard keys on it when the provider sends no delivery id.
+    pub fn signature_fingerprint(&self) -> Option<&[u8; 16]> {
+        self.fingerprint.as_ref()
     }
 
     /// The timestamp the provider signed, for schemes that sign one.

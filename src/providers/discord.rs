@@ -129,7 +129,11 @@ impl Verifier {
         })?;
 
         self.check.apply(signed_at, now)?;
-        Ok(Verified::new(Provider::Discord, key_index).signed_at(signed_at))
+        let key = crate::crypto::KeyMatch {
+            index: key_index,
+            fingerprint: Some(crate::crypto::fingerprint(&signature)),
+        };
+        Ok(Verified::new(Provider::Discord, key).signed_at(signed_at))
     }
 
     /// Verifies a delivery and, when it is a PING interaction, returns the

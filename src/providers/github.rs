@@ -10,7 +10,7 @@
 //! - The delivery id is `X-GitHub-Delivery`. Rotation: several secrets in
 //!   the keyring are tried in turn.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
+use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::Provider;
@@ -104,7 +104,7 @@ impl Verifier {
         headers: &dyn Headers,
         body: &[u8],
         now: Timestamp,
-    ) -> Result<usize, VerifyError> {
+    ) -> Result<KeyMatch, VerifyError> {
         let Some(value) = headers::single(headers, LEGACY_SIGNATURE_HEADER)? else {
             return Err(VerifyError::MissingHeader {
                 name: SIGNATURE_HEADER,
@@ -136,7 +136,7 @@ impl Verifier {
         headers: &dyn Headers,
         _body: &[u8],
         _now: Timestamp,
-    ) -> Result<usize, VerifyError> {
+    ) -> Result<KeyMatch, VerifyError> {
         if headers::present(headers, LEGACY_SIGNATURE_HEADER) {
             return Err(VerifyError::NoMatchingScheme {
                 name: LEGACY_SIGNATURE_HEADER,

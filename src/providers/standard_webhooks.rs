@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
+use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 #[cfg(feature = "ed25519")]
 use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
 use crate::error::{Malformed, SignedContent, VerifyError};
@@ -167,7 +167,7 @@ impl Verifier {
         name: &'static str,
         parts: &[&[u8]; 5],
         now: Timestamp,
-    ) -> Result<usize, VerifyError> {
+    ) -> Result<KeyMatch, VerifyError> {
         let target = MatchTarget {
             header: name,
             scheme: "v1",
@@ -187,7 +187,10 @@ impl Verifier {
         if !self.public_keys.is_empty() {
             let signed = self
                 .match_ed25519(headers, name, parts, now)
-                .map(|i| i + self.secrets.len());
+                .map(|m| KeyMatch {
+                    index: m.index + self.secrets.len(),
+                    ..m
+                });
             return match (signed, hmac) {
                 (Ok(index), _) => Ok(index),
                 // Report the HMAC result unless it only says "no v1 entries".
@@ -214,7 +217,7 @@ impl Verifier {
         name: &'static str,
         parts: &[&[u8]; 5],
         now: Timestamp,
-    ) -> Result<usize, VerifyError> {
+    ) -> Result<KeyMatch, VerifyError> {
         let decode = || {
             entries(headers, name, b"v1a")
                 .map(|v| crypto::decode_tag::<64>(v?, TagEncoding::Base64))
@@ -247,8 +250,11 @@ impl Verifier {
         let mut keys_tried = 0;
         for (index, key) in self.public_keys.active(now) {
             keys_tried += 1;
-            if decode().flatten().any(|sig| key.verify(&message, &sig)) {
-                return Ok(index);
+            if let Some(sig) = decode().flatten().find(|sig| key.verify(&message, sig)) {
+                return Ok(KeyMatch {
+                    index,
+                    fingerprint: Some(crypto::fingerprint(&sig)),
+                });
             }
         }
         Err(VerifyError::SignatureMismatch {

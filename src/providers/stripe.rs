@@ -187,6 +187,11 @@ mod tests {
         assert_eq!(verified.timestamp(), Some(now));
         assert_eq!(verified.key_index(), 0);
         assert_eq!(verified.event_id(body).as_deref(), Some("evt_9"));
+        let tag = crypto::hmac_sha256(secret.expose_bytes(), &[b"1700000000.", body]);
+        assert_eq!(
+            verified.signature_fingerprint(),
+            Some(&crypto::fingerprint(&tag))
+        );
 
         for changed in bit_flips(body) {
             assert!(verifier.verify(&signed, &changed, now).is_err());

@@ -36,7 +36,7 @@ use std::borrow::Cow;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::crypto::{self, HmacSha1, HmacSha256, MacKeys, MatchTarget, TagEncoding};
+use crate::crypto::{self, HmacSha1, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::Provider;
@@ -186,7 +186,7 @@ fn find<M, const N: usize>(
     url: &str,
     params: &str,
     now: Timestamp,
-) -> Result<usize, VerifyError>
+) -> Result<KeyMatch, VerifyError>
 where
     M: hmac::Mac + hmac::digest::KeyInit + Clone,
 {
