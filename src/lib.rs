@@ -10,8 +10,10 @@ mod ed25519;
 mod error;
 mod headers;
 mod provider;
+#[macro_use]
 pub mod providers;
 mod secret;
+pub mod sign;
 #[cfg(test)]
 mod test_support;
 mod time;

@@ -61,6 +61,7 @@ macro_rules! provider_table {
 
 provider_table! {
     Clerk => "clerk", "Clerk";
+    Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
@@ -108,6 +109,10 @@ impl Provider {
             Provider::Discord => Box::new(discord::from_config(config)?),
             #[cfg(not(feature = "ed25519"))]
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
+            Provider::Custom => {
+                let scheme = config.custom_scheme.clone().unwrap_or_default();
+                Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))
+            }
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
@@ -248,6 +253,7 @@ pub struct VerifierConfig {
     pub(crate) skip_timestamp: bool,
     pub(crate) allow_legacy_sha1: bool,
     pub(crate) notification_url: Option<String>,
+    pub(crate) custom_scheme: Option<crate::sign::CustomScheme>,
 }
 
 impl VerifierConfig {
@@ -310,6 +316,13 @@ impl VerifierConfig {
     /// differs behind a proxy that rewrites the host or scheme.
     pub fn with_notification_url(mut self, url: impl Into<String>) -> Self {
         self.notification_url = Some(url.into());
+        self
+    }
+
+    /// The scheme [`Provider::Custom`] verifies; the default
+    /// [`CustomScheme`](crate::sign::CustomScheme) without it.
+    pub fn with_custom_scheme(mut self, scheme: crate::sign::CustomScheme) -> Self {
+        self.custom_scheme = Some(scheme);
         self
     }
 
@@ -390,6 +403,7 @@ impl fmt::Debug for VerifierConfig {
             .field("skip_timestamp", &self.skip_timestamp)
             .field("allow_legacy_sha1", &self.allow_legacy_sha1)
             .field("notification_url", &self.notification_url)
+            .field("custom_scheme", &self.custom_scheme)
             .finish()
     }
 }

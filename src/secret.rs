@@ -308,6 +308,11 @@ impl<K> Keyring<K> {
         self.entries.iter().map(|e| (&e.key, e.not_after))
     }
 
+    /// The keys with their not-after times, by value.
+    pub fn into_entries(self) -> impl Iterator<Item = (K, Option<Timestamp>)> {
+        self.entries.into_iter().map(|e| (e.key, e.not_after))
+    }
+
     /// A keyring of the same shape, each key converted by `f`.
     ///
     /// # Errors

@@ -406,7 +406,7 @@ pub trait Verify: Send + Sync + fmt::Debug {
 /// a verifier in tests.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SignedHeaders {
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(Cow<'static, str>, String)>,
 }
 
 impl SignedHeaders {
@@ -415,7 +415,18 @@ impl SignedHeaders {
     }
 
     pub(crate) fn with(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
+        self.headers.push((Cow::Borrowed(name), value));
+        self
+    }
+
+    /// Adds a header after the signed ones (a delivery id, a content type),
+    /// for building test requests.
+    pub fn with_header(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -428,13 +439,16 @@ impl SignedHeaders {
     }
 
     /// The `(name, value)` pairs in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        self.headers.iter().map(|(n, v)| (*n, v.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// The pairs as owned values.
-    pub fn into_vec(self) -> Vec<(&'static str, String)> {
+    pub fn into_vec(self) -> Vec<(String, String)> {
         self.headers
+            .into_iter()
+            .map(|(n, v)| (n.into_owned(), v))
+            .collect()
     }
 
     /// The headers as an [`http::HeaderMap`].

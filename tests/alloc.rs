@@ -129,11 +129,8 @@ fn stripe_with_rotation_and_errors_allocates_nothing() {
 #[test]
 fn github_allocates_nothing() {
     let secret = Secret::from_text("github-alloc-secret").unwrap();
-    let mut headers = github::sign(&secret, BODY).into_vec();
-    headers.push((
-        "X-GitHub-Delivery",
-        "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
-    ));
+    let headers = github::sign(&secret, BODY)
+        .with_header("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958");
     zero(
         &github::Verifier::new(Keyring::from(secret)),
         &headers,

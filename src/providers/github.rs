@@ -244,15 +244,9 @@ mod tests {
     fn delivery_id_and_form_payload() {
         let (secret, verifier) = setup();
         let body = b"payload=%7B%22zen%22%3A%22Keep+it+logically+awesome.%22%7D";
-        let mut headers = sign(&secret, body).into_vec();
-        headers.push((
-            DELIVERY_HEADER,
-            "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
-        ));
-        headers.push((
-            "Content-Type",
-            "application/x-www-form-urlencoded".to_owned(),
-        ));
+        let headers = sign(&secret, body)
+            .with_header(DELIVERY_HEADER, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+            .with_header("Content-Type", "application/x-www-form-urlencoded");
         let verified = verifier
             .verify(&headers, body, Timestamp::UNIX_EPOCH)
             .unwrap();

@@ -112,8 +112,7 @@ const EVENTS: [&str; 3] = [
 ///
 /// let secret = Secret::from_text("shpss_client_secret")?;
 /// let body = br#"{"id":820982911946154508}"#;
-/// let mut headers = shopify::sign(&secret, body).into_vec();
-/// headers.push((shopify::WEBHOOK_ID_HEADER, "b54557e4".to_owned()));
+/// let headers = shopify::sign(&secret, body).with_header(shopify::WEBHOOK_ID_HEADER, "b54557e4");
 ///
 /// let verifier = shopify::Verifier::new(Keyring::from(secret));
 /// let verified = verifier.verify(&headers, body, Timestamp::UNIX_EPOCH)?;
