@@ -194,3 +194,64 @@ fn verify_usage_and_configuration_errors_exit_2() {
     );
     assert_eq!(missing_env.status.code(), Some(2));
 }
+
+#[test]
+fn sign_prints_the_headers_and_reproduces_the_published_signature() {
+    let secret = scratch("sw.secret", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let out = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                "--timestamp",
+                "1614265330",
+                "--secret-file",
+            ])
+            .arg(&secret),
+        br#"{"test": 2432232314}"#,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek\nwebhook-timestamp: 1614265330\nwebhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n"
+    );
+
+    let svix = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "m",
+                "--timestamp",
+                "1",
+                "--scheme",
+                "svix",
+                "--secret-file",
+            ])
+            .arg(&secret),
+        b"{}",
+    );
+    assert!(
+        String::from_utf8(svix.stdout)
+            .unwrap()
+            .starts_with("svix-id: m\n")
+    );
+
+    let short = scratch("short.secret", b"whsec_AQID\n");
+    let refused = run(
+        bin()
+            .args(["sign", "--id", "m", "--timestamp", "1", "--secret-file"])
+            .arg(&short),
+        b"{}",
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .contains("at least 24 bytes")
+    );
+
+    let no_secret = run(bin().args(["sign", "--id", "m", "--timestamp", "1"]), b"{}");
+    assert_eq!(no_secret.status.code(), Some(2));
+}

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use webhook_kit::conformance::{self, Verdict};
-use webhook_kit::{KeyFormat, Outcome, Provider, Request, Timestamp, VerifierConfig};
+use webhook_kit::sign::{CustomScheme, HeaderSet, MessageId, Signer, SigningSecret};
+use webhook_kit::{
+    KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, Timestamp,
+    VerifierConfig,
+};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +40,34 @@ enum Command {
     Providers,
     /// Verify one captured delivery.
     Verify(Box<VerifyArgs>),
+    /// Sign a payload as a sender, and print the headers to send.
+    Sign(Box<SignArgs>),
+}
+
+#[derive(Args)]
+struct SignArgs {
+    /// The message id, the same on every attempt of one message.
+    #[arg(long)]
+    id: String,
+    /// The signing time in unix seconds.
+    #[arg(long)]
+    timestamp: i64,
+    /// Read the signing secret from this file (one trailing newline is removed).
+    #[arg(long, group = "key", required = true)]
+    secret_file: Option<PathBuf>,
+    /// Read the signing secret from this environment variable.
+    #[arg(long, group = "key", required = true)]
+    secret_env: Option<String>,
+    /// How the secret is encoded; `whsec_base64` by default.
+    #[arg(long)]
+    key_encoding: Option<String>,
+    /// `standard-webhooks` (the default), `svix` (the `svix-*` headers) or
+    /// `custom` (`X-Webhook-Timestamp` and `X-Webhook-Signature: v1=<hex>`).
+    #[arg(long, default_value = "standard-webhooks")]
+    scheme: String,
+    /// Read the body from this file; standard input otherwise.
+    #[arg(long)]
+    body_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -82,6 +114,7 @@ fn main() -> ExitCode {
         Command::Conformance { files } => conformance_files(&files),
         Command::Providers => providers(),
         Command::Verify(args) => verify(&args),
+        Command::Sign(args) => sign(&args),
     };
     match result {
         Ok(code) => code,
@@ -213,22 +246,69 @@ fn print_outcome(outcome: &Outcome) {
 }
 
 fn read_key(args: &VerifyArgs) -> Result<String, String> {
-    if let Some(path) = &args.secret_file {
+    if let Some(key) = read_secret(args.secret_file.as_deref(), args.secret_env.as_deref())? {
+        return Ok(key);
+    }
+    if let Some(key) = &args.public_key {
+        return Ok(key.clone());
+    }
+    Err("one of --secret-file, --secret-env or --public-key is required".to_owned())
+}
+
+/// The secret from a file or an environment variable, never the command line.
+fn read_secret(file: Option<&Path>, env: Option<&str>) -> Result<Option<String>, String> {
+    if let Some(path) = file {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         // Files written by editors and `echo` end in one newline; more is kept, and refused.
         let text = text
             .strip_suffix('\n')
             .map(|t| t.strip_suffix('\r').unwrap_or(t))
             .unwrap_or(&text);
-        return Ok(text.to_owned());
+        return Ok(Some(text.to_owned()));
     }
-    if let Some(var) = &args.secret_env {
-        return std::env::var(var).map_err(|e| format!("${var}: {e}"));
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(Some)
+            .map_err(|e| format!("${var}: {e}"));
     }
-    if let Some(key) = &args.public_key {
-        return Ok(key.clone());
+    Ok(None)
+}
+
+fn sign(args: &SignArgs) -> Result<ExitCode, String> {
+    let text = read_secret(args.secret_file.as_deref(), args.secret_env.as_deref())?
+        .ok_or("one of --secret-file or --secret-env is required")?;
+    let encoding = match &args.key_encoding {
+        Some(id) => {
+            SecretEncoding::from_id(id).ok_or_else(|| format!("unknown key encoding `{id}`"))?
+        }
+        None => SecretEncoding::WhsecBase64,
+    };
+    let secret = Secret::parse(&text, encoding).map_err(|e| format!("secret: {e}"))?;
+    let secret = SigningSecret::from_secret(secret).map_err(|e| format!("secret: {e}"))?;
+    let id = MessageId::new(args.id.as_str()).map_err(|e| e.to_string())?;
+    let body = read_body(args.body_file.as_deref())?;
+    let at = Timestamp::from_unix_seconds(args.timestamp);
+    let keys = Keyring::from(secret);
+
+    let headers = match args.scheme.replace('_', "-").as_str() {
+        "standard-webhooks" => Signer::new(keys).sign(&id, at, &body),
+        "svix" => Signer::new(keys)
+            .with_header_set(HeaderSet::Svix)
+            .sign(&id, at, &body),
+        "custom" => CustomScheme::new().sign(&keys, &id, at, &body),
+        other => {
+            return Err(format!(
+                "unknown scheme `{other}` (standard-webhooks, svix, custom)"
+            ));
+        }
     }
-    Err("one of --secret-file, --secret-env or --public-key is required".to_owned())
+    .map_err(|e| e.to_string())?;
+
+    let mut out = io::stdout().lock();
+    for (name, value) in headers.iter() {
+        writeln!(out, "{name}: {value}").map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_header(text: &str) -> Result<(String, String), String> {
