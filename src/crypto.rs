@@ -203,6 +203,7 @@ impl<M: Mac + KeyInit + Clone> MacKeys<M> {
         }
         Err(VerifyError::SignatureMismatch {
             keys_tried,
+            keys_expired: self.keys.len().saturating_sub(keys_tried),
             signatures: good,
             covers: target.covers,
         })

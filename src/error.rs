@@ -56,6 +56,8 @@ pub enum VerifyError {
     SignatureMismatch {
         /// How many keys of the keyring were tried.
         keys_tried: usize,
+        /// How many keys were not tried because their not-after time has passed.
+        keys_expired: usize,
         /// How many signatures of the expected scheme the request carried.
         signatures: usize,
         /// What the provider signs, to point at the usual cause.
@@ -150,15 +152,34 @@ impl fmt::Display for VerifyError {
             ),
             VerifyError::SignatureMismatch {
                 keys_tried,
+                keys_expired,
                 signatures,
                 covers,
             } => {
+                if *keys_tried == 0 {
+                    return match keys_expired {
+                        0 => f.write_str("no key is configured to check the signature against"),
+                        n => write!(
+                            f,
+                            "no key is active to check the signature against: {n} key{} expired",
+                            plural(*n)
+                        ),
+                    };
+                }
                 write!(
                     f,
-                    "no signature matched ({signatures} signature{} checked against {keys_tried} key{}); ",
+                    "no signature matched ({signatures} signature{} checked against {keys_tried} key{}",
                     plural(*signatures),
                     plural(*keys_tried),
                 )?;
+                if *keys_expired > 0 {
+                    write!(
+                        f,
+                        "; {keys_expired} expired key{} not tried",
+                        plural(*keys_expired)
+                    )?;
+                }
+                f.write_str("); ")?;
                 f.write_str(covers.mismatch_hint())
             }
             VerifyError::TimestampInFuture { ahead, tolerance } => write!(

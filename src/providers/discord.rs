@@ -124,6 +124,7 @@ impl Verifier {
         }
         let key_index = matched.ok_or(VerifyError::SignatureMismatch {
             keys_tried,
+            keys_expired: self.keys.len().saturating_sub(keys_tried),
             signatures: 1,
             covers: SignedContent::Body,
         })?;
@@ -522,6 +523,7 @@ mod tests {
             err,
             VerifyError::SignatureMismatch {
                 keys_tried: 0,
+                keys_expired: 1,
                 signatures: 1,
                 covers: SignedContent::Body
             }

@@ -455,6 +455,7 @@ mod tests {
             err,
             VerifyError::SignatureMismatch {
                 keys_tried: 1,
+                keys_expired: 0,
                 signatures: 1,
                 covers: SignedContent::BodyFields,
             }

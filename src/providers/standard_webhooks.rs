@@ -259,6 +259,7 @@ impl Verifier {
         }
         Err(VerifyError::SignatureMismatch {
             keys_tried,
+            keys_expired: self.public_keys.len().saturating_sub(keys_tried),
             signatures: good,
             covers: SignedContent::Body,
         })

@@ -244,9 +244,43 @@ mod tests {
             error,
             VerifyError::SignatureMismatch {
                 keys_tried: 0,
+                keys_expired: 1,
                 signatures: 1,
                 covers: SignedContent::Body
             }
+        );
+    }
+
+    #[test]
+    fn mismatch_messages_count_expired_and_missing_keys() {
+        let (secret, _, now) = setup();
+        let body = b"{}";
+        let signed = sign(&secret, now, body);
+        let before = now.saturating_sub(Duration::from_secs(1));
+        let other = Secret::from_text("whsec_other").unwrap();
+
+        let rotating = Verifier::new(Keyring::from(other).with_key_until(secret.clone(), before));
+        let error = rotating.verify(&signed, body, now).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("against 1 key; 1 expired key not tried"),
+            "{error}"
+        );
+
+        let empty = Verifier::new(Keyring::new())
+            .verify(&signed, body, now)
+            .unwrap_err();
+        assert_eq!(
+            empty.to_string(),
+            "no key is configured to check the signature against"
+        );
+
+        let expired = Verifier::new(Keyring::new().with_key_until(secret, before));
+        let error = expired.verify(&signed, body, now).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no key is active to check the signature against: 1 key expired"
         );
     }
 
