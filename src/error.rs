@@ -182,20 +182,26 @@ impl fmt::Display for VerifyError {
                 f.write_str("); ")?;
                 f.write_str(covers.mismatch_hint())
             }
-            VerifyError::TimestampInFuture { ahead, tolerance } => write!(
-                f,
-                "timestamp is {} s in the future, beyond the {} s window; \
-                 check the clocks of sender and receiver",
-                ahead.as_secs(),
-                tolerance.as_secs()
-            ),
-            VerifyError::TimestampTooOld { age, tolerance } => write!(
-                f,
-                "timestamp is {} s old, beyond the {} s window; \
-                 a replayed or long-queued delivery, or a slow clock",
-                age.as_secs(),
-                tolerance.as_secs()
-            ),
+            VerifyError::TimestampInFuture { ahead, tolerance } => {
+                write!(
+                    f,
+                    "timestamp is {} s in the future, beyond the {} s window; \
+                     check the clocks of sender and receiver",
+                    ahead.as_secs(),
+                    tolerance.as_secs()
+                )?;
+                units_hint(f, *ahead)
+            }
+            VerifyError::TimestampTooOld { age, tolerance } => {
+                write!(
+                    f,
+                    "timestamp is {} s old, beyond the {} s window; \
+                     a replayed or long-queued delivery, or a slow clock",
+                    age.as_secs(),
+                    tolerance.as_secs()
+                )?;
+                units_hint(f, *age)
+            }
             VerifyError::TokenMismatch { name, keys_tried } => write!(
                 f,
                 "header `{name}` does not match any of the {keys_tried} configured token{}",
@@ -212,6 +218,18 @@ impl fmt::Display for VerifyError {
 }
 
 impl std::error::Error for VerifyError {}
+
+/// Decades off is not clock drift: `now` was likely built from the wrong unit.
+fn units_hint(f: &mut fmt::Formatter<'_>, off: Duration) -> fmt::Result {
+    const TWENTY_YEARS: Duration = Duration::from_secs(20 * 365 * 24 * 3600);
+    if off > TWENTY_YEARS {
+        f.write_str(
+            " (decades off: was `now` built from milliseconds as seconds, or the reverse? \
+             see `Timestamp::from_unix_seconds` and `Timestamp::from_unix_millis`)",
+        )?;
+    }
+    Ok(())
+}
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -515,3 +533,22 @@ impl fmt::Display for UnknownProvider {
 }
 
 impl std::error::Error for UnknownProvider {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn far_off_timestamps_hint_at_units() {
+        let near = VerifyError::TimestampTooOld {
+            age: Duration::from_secs(400),
+            tolerance: Duration::from_secs(300),
+        };
+        assert!(!near.to_string().contains("milliseconds"));
+        let far = VerifyError::TimestampInFuture {
+            ahead: Duration::from_secs(1_698_300_000),
+            tolerance: Duration::from_secs(300),
+        };
+        assert!(far.to_string().contains("milliseconds"), "{far}");
+    }
+}

@@ -20,7 +20,7 @@ use crate::time::Timestamp;
 /// # Security
 ///
 /// The bytes are zeroized when the secret is dropped. `Debug` prints only
-/// the type name and the length class, there is no `Display`, and the bytes
+/// `Secret(..)`, there is no `Display`, and the bytes
 /// are reachable only through [`Secret::expose_bytes`].
 ///
 /// ```

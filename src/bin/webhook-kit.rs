@@ -52,7 +52,7 @@ struct SignArgs {
     /// The signing time in unix seconds.
     #[arg(long)]
     timestamp: i64,
-    /// Read the signing secret from this file (one trailing newline is removed).
+    /// Read the signing secret from this file (one trailing line ending is removed).
     #[arg(long, group = "key", required = true)]
     secret_file: Option<PathBuf>,
     /// Read the signing secret from this environment variable.
@@ -75,13 +75,14 @@ struct VerifyArgs {
     /// Provider id (see `webhook-kit providers`).
     #[arg(long)]
     provider: String,
-    /// Read the secret from this file (one trailing newline is removed).
+    /// Read the secret from this file (one trailing line ending is removed).
     #[arg(long, group = "key")]
     secret_file: Option<PathBuf>,
     /// Read the secret from this environment variable.
     #[arg(long, group = "key")]
     secret_env: Option<String>,
-    /// A public key (public keys are not secret, so they may be given inline).
+    /// A public key, for Discord and Standard Webhooks `v1a` (public keys are
+    /// not secret, so they may be given inline).
     #[arg(long, group = "key")]
     public_key: Option<String>,
     /// How the key is encoded (`utf8`, `whsec_base64`, `hex`,
@@ -180,12 +181,30 @@ fn one_line(text: &str) -> String {
 fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     let provider: Provider = args.provider.parse().map_err(|e| format!("{e}"))?;
 
-    let format = match &args.key_encoding {
+    let mut format = match &args.key_encoding {
         Some(id) => {
             Some(KeyFormat::from_id(id).ok_or_else(|| format!("unknown key encoding `{id}`"))?)
         }
         None => None,
     };
+    // A shared secret on the command line would land in shell history and
+    // process lists: --public-key takes public keys only.
+    if args.public_key.is_some() {
+        let public = match provider {
+            Provider::Discord => KeyFormat::Ed25519Hex,
+            Provider::StandardWebhooks => KeyFormat::Ed25519Whpk,
+            other => {
+                return Err(format!(
+                    "`{other}` has no public keys; give its secret with --secret-file or --secret-env"
+                ));
+            }
+        };
+        format = match format {
+            None => Some(public),
+            Some(KeyFormat::Ed25519Hex | KeyFormat::Ed25519Whpk) => format,
+            Some(_) => return Err("--public-key takes a public key encoding".to_owned()),
+        };
+    }
     let key = read_key(args)?;
     let mut config = VerifierConfig::new();
     config.push_key(key, format, None);

@@ -31,6 +31,9 @@ pub const EVENT_HEADER: &str = "X-GitHub-Event";
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: MacKeys<HmacSha256>,
+    /// Kept to prepare SHA-1 keys if the caller opts in to the legacy header.
+    #[cfg(feature = "sha1")]
+    keyring: Keyring<Secret>,
     #[cfg(feature = "sha1")]
     legacy: Option<MacKeys<crypto::HmacSha1>>,
 }
@@ -40,6 +43,8 @@ impl Verifier {
     pub fn new(keyring: Keyring<Secret>) -> Self {
         Verifier {
             keys: MacKeys::new(&keyring),
+            #[cfg(feature = "sha1")]
+            keyring,
             #[cfg(feature = "sha1")]
             legacy: None,
         }
@@ -53,8 +58,8 @@ impl Verifier {
     /// SHA-1 HMAC is not broken as a MAC, but GitHub keeps the header only
     /// for old receivers; prefer leaving it off.
     #[cfg(feature = "sha1")]
-    pub fn allow_legacy_sha1(mut self, keyring: Keyring<Secret>) -> Self {
-        self.legacy = Some(MacKeys::new(&keyring));
+    pub fn allow_legacy_sha1(mut self) -> Self {
+        self.legacy = Some(MacKeys::new(&self.keyring));
         self
     }
 
@@ -110,10 +115,10 @@ impl Verifier {
                 name: SIGNATURE_HEADER,
             });
         };
+        // SHA-1 is refused unless the caller opted in.
         let Some(legacy) = &self.legacy else {
-            return Err(VerifyError::NoMatchingScheme {
+            return Err(VerifyError::UnsupportedAlgorithm {
                 name: LEGACY_SIGNATURE_HEADER,
-                expected: "sha256 (legacy sha1 is not enabled)",
             });
         };
         let candidate = || {
@@ -138,9 +143,8 @@ impl Verifier {
         _now: Timestamp,
     ) -> Result<KeyMatch, VerifyError> {
         if headers::present(headers, LEGACY_SIGNATURE_HEADER) {
-            return Err(VerifyError::NoMatchingScheme {
+            return Err(VerifyError::UnsupportedAlgorithm {
                 name: LEGACY_SIGNATURE_HEADER,
-                expected: "sha256 (legacy sha1 needs the `sha1` feature)",
             });
         }
         Err(VerifyError::MissingHeader {
@@ -197,7 +201,7 @@ pub(crate) fn from_config(
         return Ok(Verifier::new(keyring));
     }
     #[cfg(feature = "sha1")]
-    return Ok(Verifier::new(keyring.clone()).allow_legacy_sha1(keyring));
+    return Ok(Verifier::new(keyring).allow_legacy_sha1());
     #[cfg(not(feature = "sha1"))]
     Err(crate::SecretError::FeatureDisabled("sha1"))
 }
@@ -281,11 +285,9 @@ mod tests {
         let error = verifier
             .verify(&legacy_only, body, Timestamp::UNIX_EPOCH)
             .unwrap_err();
-        assert_eq!(error.code(), "no_matching_scheme");
+        assert_eq!(error.code(), "unsupported_algorithm");
 
-        let opted_in = verifier
-            .clone()
-            .allow_legacy_sha1(Keyring::from(secret.clone()));
+        let opted_in = verifier.clone().allow_legacy_sha1();
         assert!(
             opted_in
                 .verify(&legacy_only, body, Timestamp::UNIX_EPOCH)

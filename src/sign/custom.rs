@@ -290,7 +290,7 @@ fn parse_layout(template: &str) -> Result<Vec<Part>, SignError> {
             break;
         };
         if open > 0 {
-            parts.push(Part::Literal(rest[..open].as_bytes().into()));
+            parts.push(Part::Literal(rest.as_bytes()[..open].into()));
         }
         let after = &rest[open..];
         let (part, len) = [
