@@ -9,7 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use webhook_kit::providers::stripe;
+use webhook_kit::providers::{standard_webhooks, stripe};
+use webhook_kit::sign::{MessageId, Signer, SigningSecret};
 use webhook_kit::{
     KeyFormat, Keyring, Outcome, Provider, Request, Secret, Timestamp, VerifierConfig,
 };
@@ -101,6 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // One refusal in full, through the typed API: a handler that parsed the
     // JSON and re-encoded it before verifying.
+    println!("\na handler that re-encoded the JSON before verifying gets:");
     let secret = Secret::from_text("whsec_placeholder_new_secret_A1")?;
     let verifier = stripe::Verifier::new(Keyring::from(secret));
     let headers = [(
@@ -113,13 +115,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reencoded,
         Timestamp::from_unix_seconds(1_700_000_000),
     ) {
-        println!("\nrefused ({}): {refused}", refused.code());
+        println!("  refused ({}): {refused}", refused.code());
     }
+
+    sign_an_outbound_event()?;
 
     let wrong: usize = tally.values().map(|r| r.wrong).sum();
     if wrong > 0 {
         return Err(format!("{wrong} deliveries got the wrong verdict").into());
     }
+    Ok(())
+}
+
+/// The other direction: sign one event for a customer's endpoint, as every
+/// attempt of it would be signed, and check it as the customer would.
+fn sign_an_outbound_event() -> Result<(), Box<dyn std::error::Error>> {
+    // In production the 32 bytes come from the operating system
+    // (`SigningSecret::generate` with the `getrandom` feature).
+    let secret = SigningSecret::from_random_bytes(b"quickstart-demo-secret-32-bytes!")?;
+    let signer = Signer::new(Keyring::from(secret.clone()));
+    let id = MessageId::new("msg_quickstart_1")?;
+    let body = br#"{"type":"invoice.paid","data":{"id":"in_1"}}"#;
+
+    println!(
+        "\nsigning event {id} for an endpoint (secret {}...):",
+        &secret.to_whsec()[..10]
+    );
+    let first = Timestamp::from_unix_seconds(1_700_000_000);
+    let headers = signer.sign(&id, first, body)?;
+    for (name, value) in headers.iter() {
+        println!("  {name}: {value}");
+    }
+
+    let customer = standard_webhooks::Verifier::new(Keyring::from(secret.into_secret()));
+    let verified = customer.verify(&headers, body, first)?;
+    println!(
+        "  the endpoint verifies it: delivery id {:?}",
+        verified.delivery_id().unwrap_or_default()
+    );
     Ok(())
 }
 
