@@ -314,6 +314,8 @@ pub enum Malformed {
     DuplicateParam(&'static str),
     /// The value is empty.
     Empty,
+    /// The value holds the character the signed content uses as a separator.
+    Separator(char),
 }
 
 impl fmt::Display for Malformed {
@@ -346,6 +348,10 @@ impl fmt::Display for Malformed {
                 write!(f, "the parameter `{name}` appears more than once")
             }
             Malformed::Empty => f.write_str("the value is empty"),
+            Malformed::Separator(c) => write!(
+                f,
+                "the value holds `{c}`, which separates the parts of the signed content"
+            ),
         }
     }
 }
@@ -371,6 +377,9 @@ pub enum SecretError {
     MissingPrefix(&'static str),
     /// A signature, or a whole signature header, was pasted in place of a secret.
     LooksLikeSignature,
+    /// A long hex string where base64 is due, without the `whsec_` prefix
+    /// that would make it base64 for sure: name its encoding explicitly.
+    LooksLikeHex,
     /// A signing secret shorter than the minimum.
     TooShort {
         /// The minimum number of key bytes.
@@ -422,6 +431,9 @@ impl fmt::Display for SecretError {
             SecretError::LooksLikeSignature => {
                 f.write_str("this looks like a signature, not a secret")
             }
+            SecretError::LooksLikeHex => f.write_str(
+                "this looks like a hex key, not a base64 secret: configure its encoding explicitly",
+            ),
             SecretError::TooShort { min, actual } => write!(
                 f,
                 "a signing secret needs at least {min} bytes of key, this one has {actual}"

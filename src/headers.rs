@@ -119,9 +119,16 @@ pub(crate) fn list_items<'h>(
         .filter(|item| !item.is_empty())
 }
 
-/// Removes spaces and tabs around a value.
+/// Removes spaces and tabs around a value (HTTP's optional whitespace);
+/// other control characters stay and make a value malformed.
 pub(crate) fn trim(value: &[u8]) -> &[u8] {
-    value.trim_ascii()
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -150,6 +157,15 @@ mod tests {
             required(&[("a", "b")], "t").unwrap_err(),
             VerifyError::MissingHeader { name: "t" }
         );
+    }
+
+    #[test]
+    fn only_spaces_and_tabs_are_trimmed() {
+        assert_eq!(trim(b" \t1700000000 \t"), b"1700000000");
+        assert_eq!(trim(b"1700000000\n"), b"1700000000\n");
+        assert_eq!(trim(b"\r1"), b"\r1");
+        assert_eq!(trim(b"   "), b"");
+        assert_eq!(trim(b""), b"");
     }
 
     #[test]

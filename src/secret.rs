@@ -110,9 +110,14 @@ impl Secret {
         check_text(text)?;
         match encoding {
             SecretEncoding::Utf8 => Secret::from_text(text),
-            SecretEncoding::WhsecBase64 => {
-                decode_base64(text.strip_prefix("whsec_").unwrap_or(text))
-            }
+            SecretEncoding::WhsecBase64 => match text.strip_prefix("whsec_") {
+                Some(body) => decode_base64(body),
+                // A long run of hex digits is a hex key (an Ed25519 public
+                // key, say) pasted where a base64 secret is due: decoding it
+                // as base64 would quietly give another key.
+                None if looks_like_hex(text) => Err(SecretError::LooksLikeHex),
+                None => decode_base64(text),
+            },
             SecretEncoding::V1WhsecBase64 => {
                 let rest = text.strip_prefix("v1,").unwrap_or(text);
                 decode_base64(rest.strip_prefix("whsec_").unwrap_or(rest))
@@ -218,6 +223,10 @@ fn looks_like_signature(text: &str) -> bool {
         }
     }
     false
+}
+
+fn looks_like_hex(text: &str) -> bool {
+    text.len() >= 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn decode_base64(text: &str) -> Result<Secret, SecretError> {
@@ -416,6 +425,18 @@ mod tests {
                 "{pasted}"
             );
         }
+    }
+
+    #[test]
+    fn hex_keys_are_not_read_as_base64() {
+        let public_key = "13c35d72c36926e4ad1bafb201ddfcc7ebddad3fda542f42a2c94499cb8d7d4c";
+        assert_eq!(
+            Secret::parse(public_key, SecretEncoding::WhsecBase64).unwrap_err(),
+            SecretError::LooksLikeHex
+        );
+        // With its prefix, the text is base64 whatever its letters.
+        assert!(Secret::parse(&format!("whsec_{public_key}"), SecretEncoding::WhsecBase64).is_ok());
+        assert!(Secret::parse(public_key, SecretEncoding::Hex).is_ok());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::error::VerifyError;
+use crate::error::{SignedContent, VerifyError};
 use crate::headers::Headers;
 use crate::provider::Provider;
 use crate::time::{Clock, Timestamp};
@@ -116,6 +116,7 @@ pub struct Verified {
     signed_at: Option<Timestamp>,
     delivery_id: Option<DeliveryId>,
     payload: PayloadForm,
+    covers: SignedContent,
 }
 
 /// Where the JSON document of a delivery sits in its body.
@@ -138,7 +139,13 @@ impl Verified {
             signed_at: None,
             delivery_id: None,
             payload: PayloadForm::Body,
+            covers: SignedContent::Body,
         }
+    }
+
+    pub(crate) fn covering(mut self, covers: SignedContent) -> Self {
+        self.covers = covers;
+        self
     }
 
     pub(crate) fn signed_at(mut self, at: Timestamp) -> Self {
@@ -154,6 +161,14 @@ impl Verified {
     pub(crate) fn with_payload_form(mut self, form: PayloadForm) -> Self {
         self.payload = form;
         self
+    }
+
+    /// What the matched signature covers: the body (with header parts), the
+    /// URL and body, the URL and form parameters, only the query (Shopify's
+    /// OAuth and app-proxy checks), or only fields of the body (Mailgun).
+    /// Whatever it does not cover is not proven.
+    pub fn covers(&self) -> SignedContent {
+        self.covers
     }
 
     /// The provider whose scheme verified.

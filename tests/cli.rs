@@ -27,7 +27,10 @@ fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails before reading its input closes the pipe early.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -254,4 +257,28 @@ fn sign_prints_the_headers_and_reproduces_the_published_signature() {
 
     let no_secret = run(bin().args(["sign", "--id", "m", "--timestamp", "1"]), b"{}");
     assert_eq!(no_secret.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_secret_in_the_environment_is_not_echoed() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let value = std::ffi::OsStr::from_bytes(b"SuperSecretValue123XYZ\xff");
+    let out = run(
+        bin()
+            .args([
+                "verify",
+                "--provider",
+                "github",
+                "--secret-env",
+                "WK_TEST_SECRET",
+            ])
+            .env("WK_TEST_SECRET", value),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    assert!(!stderr.contains("SuperSecret"), "{stderr}");
 }

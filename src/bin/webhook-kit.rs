@@ -286,9 +286,12 @@ fn read_secret(file: Option<&Path>, env: Option<&str>) -> Result<Option<String>,
         return Ok(Some(text.to_owned()));
     }
     if let Some(var) = env {
-        return std::env::var(var)
-            .map(Some)
-            .map_err(|e| format!("${var}: {e}"));
+        // A fixed message: std's error for a non-UTF-8 value quotes the value.
+        return match std::env::var(var) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Err(format!("${var} is not set")),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("${var} is not valid UTF-8")),
+        };
     }
     Ok(None)
 }

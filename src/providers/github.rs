@@ -93,9 +93,7 @@ impl Verifier {
 
         let delivery = headers::single(headers, DELIVERY_HEADER)?.and_then(DeliveryId::from_header);
         let form = match headers::single(headers, "Content-Type")? {
-            Some(ct) if ct.starts_with(b"application/x-www-form-urlencoded") => {
-                PayloadForm::FormField
-            }
+            Some(ct) if is_form(ct) => PayloadForm::FormField,
             _ => PayloadForm::Body,
         };
         Ok(Verified::new(Provider::Github, key_index)
@@ -151,6 +149,14 @@ impl Verifier {
             name: SIGNATURE_HEADER,
         })
     }
+}
+
+/// Whether a `Content-Type` is a form (media types compare case-insensitively).
+fn is_form(content_type: &[u8]) -> bool {
+    const FORM: &[u8] = b"application/x-www-form-urlencoded";
+    content_type
+        .get(..FORM.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(FORM))
 }
 
 fn target(header: &'static str, scheme: &'static str) -> MatchTarget {
@@ -250,7 +256,10 @@ mod tests {
         let body = b"payload=%7B%22zen%22%3A%22Keep+it+logically+awesome.%22%7D";
         let headers = sign(&secret, body)
             .with_header(DELIVERY_HEADER, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
-            .with_header("Content-Type", "application/x-www-form-urlencoded");
+            .with_header(
+                "Content-Type",
+                "Application/X-WWW-Form-Urlencoded; charset=utf-8",
+            );
         let verified = verifier
             .verify(&headers, body, Timestamp::UNIX_EPOCH)
             .unwrap();

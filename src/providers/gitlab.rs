@@ -150,6 +150,13 @@ impl Verifier {
 
     fn verify_token(&self, headers: &dyn Headers, now: Timestamp) -> Result<Verified, VerifyError> {
         let presented = headers::required(headers, TOKEN_HEADER)?;
+        if presented.is_empty() {
+            // An empty token proves nothing, even against an empty configured one.
+            return Err(VerifyError::TokenMismatch {
+                name: TOKEN_HEADER,
+                keys_tried: 0,
+            });
+        }
 
         // Digests have one length whatever the tokens', so the comparison
         // reveals neither the bytes nor the length of a configured token.

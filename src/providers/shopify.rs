@@ -224,7 +224,12 @@ impl Verify for Verifier {
         let headers = request.headers();
         let webhook =
             headers::present(headers, HMAC_HEADER) || headers::present(headers, EVENTS_HMAC_HEADER);
-        let verified = match request.query() {
+        // The query signatures do not cover a body: a request that carries
+        // one must be a webhook, or a forged body would pass on the strength
+        // of a signed admin URL. App-proxy requests with a body need
+        // `AppProxyVerifier` called directly, and their body stays unsigned.
+        let query = request.query().filter(|_| request.body().is_empty());
+        let verified = match query {
             _ if webhook => self.verify(headers, request.body(), now)?,
             Some(q) if query::has_param(q, HMAC_PARAM) => self.verify_oauth_query(q, now)?,
             Some(q) if query::has_param(q, SIGNATURE_PARAM) => {
@@ -398,6 +403,33 @@ mod tests {
             .verify(&[(TOPIC_HEADER, "orders/create")], BODY.as_bytes(), NOW)
             .unwrap_err();
         assert_eq!(err, VerifyError::MissingHeader { name: HMAC_HEADER });
+    }
+
+    #[test]
+    fn a_signed_admin_query_does_not_vouch_for_a_body() {
+        let secret = Secret::from_text("hush").unwrap();
+        let v = Verifier::new(Keyring::from(secret.clone()));
+        let query = sign_oauth_query(
+            &secret,
+            &[("shop", "evil.myshopify.com"), ("timestamp", "1700000000")],
+        );
+        let url = format!("https://app.example/webhooks?{query}");
+        let headers = [("X-Shopify-Topic", "shop/redact")];
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+
+        let forged =
+            Request::new(&headers, br#"{"shop_domain":"victim.myshopify.com"}"#).with_url(&url);
+        assert_eq!(
+            v.verify_request(&forged, now).unwrap_err(),
+            VerifyError::MissingHeader { name: HMAC_HEADER }
+        );
+
+        // The same query on a body-less request is an admin request, and verifies as one.
+        let load = Request::new(&headers, b"")
+            .with_method("GET")
+            .with_url(&url);
+        let verified = v.verify_request(&load, now).unwrap();
+        assert_eq!(verified.verified().unwrap().covers(), SignedContent::Query);
     }
 
     #[test]

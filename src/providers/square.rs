@@ -97,7 +97,7 @@ impl Verifier {
         let key_index =
             self.keys
                 .find(now, &[notification_url.as_bytes(), body], target, candidate)?;
-        Ok(Verified::new(Provider::Square, key_index))
+        Ok(Verified::new(Provider::Square, key_index).covering(SignedContent::UrlAndBody))
     }
 }
 

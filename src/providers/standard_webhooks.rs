@@ -33,6 +33,11 @@ pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
 /// The signature list header.
 pub const SIGNATURE_HEADER: &str = "webhook-signature";
 
+/// The most `v1a` entries of one request that are checked; further ones
+/// are ignored (a sender has one per active key, rarely more than two).
+#[cfg(feature = "ed25519")]
+pub const MAX_V1A_ENTRIES: usize = 4;
+
 /// The window of the reference libraries.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
@@ -145,6 +150,14 @@ impl Verifier {
     ) -> Result<Verified, VerifyError> {
         let [id_names, ts_names, sig_names] = self.family.names();
         let id = lookup(headers, id_names)?;
+        // The id is part of the dot-separated signed content: one holding a
+        // dot could be re-split with the body (the specification forbids it).
+        if id.contains(&b'.') {
+            return Err(VerifyError::malformed(
+                id_names.0,
+                Malformed::Separator('.'),
+            ));
+        }
         let raw_ts = lookup(headers, ts_names)?;
         let signed_at =
             time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(ts_names.0, e))?;
@@ -218,8 +231,11 @@ impl Verifier {
         parts: &[&[u8]; 5],
         now: Timestamp,
     ) -> Result<KeyMatch, VerifyError> {
+        // Each entry costs a full Ed25519 verification per key, so an
+        // unauthenticated request may make only a few of them count.
         let decode = || {
             entries(headers, name, b"v1a")
+                .take(MAX_V1A_ENTRIES)
                 .map(|v| crypto::decode_tag::<64>(v?, TagEncoding::Base64))
         };
         let (mut total, mut good, mut first_error) = (0, 0, None);
@@ -519,6 +535,18 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "malformed_header"
+        );
+    }
+
+    #[test]
+    fn ids_with_the_separator_are_refused() {
+        let secret = parse_secret(SECRET).unwrap();
+        let verifier = Verifier::new(Keyring::from(secret.clone()));
+        let now = at(1_614_265_330);
+        let signed = sign(&secret, "msg.1", now, BODY);
+        assert_eq!(
+            verifier.verify(&signed, BODY, now).unwrap_err(),
+            VerifyError::malformed(ID_HEADER, Malformed::Separator('.'))
         );
     }
 

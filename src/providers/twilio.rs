@@ -145,7 +145,13 @@ impl Verifier {
 
         let delivery =
             headers::single(headers, IDEMPOTENCY_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Twilio, key_index).with_delivery_id(delivery))
+        let covers = match body_hash {
+            Some(_) => SignedContent::UrlAndBody,
+            None => SignedContent::UrlAndParams,
+        };
+        Ok(Verified::new(Provider::Twilio, key_index)
+            .with_delivery_id(delivery)
+            .covering(covers))
     }
 }
 

@@ -399,12 +399,12 @@ fn single<'h>(
         .ok_or(VerifyError::MissingHeader { name: label })?;
     let mut index = 1;
     while let Some(other) = headers.value(name, index) {
-        if other.trim_ascii() != first.trim_ascii() {
+        if headers::trim(other) != headers::trim(first) {
             return Err(VerifyError::malformed(label, Malformed::Repeated));
         }
         index += 1;
     }
-    Ok(first.trim_ascii())
+    Ok(headers::trim(first))
 }
 
 timestamp_options!(CustomVerifier);

@@ -203,7 +203,9 @@ pub(super) fn verify(
     })?;
 
     check.apply(signed_at, now)?;
-    Ok(Verified::new(Provider::Shopify, key_index).signed_at(signed_at))
+    Ok(Verified::new(Provider::Shopify, key_index)
+        .signed_at(signed_at)
+        .covering(SignedContent::Query))
 }
 
 /// Decodes the query into parameters, refusing repeats of the single-valued ones.

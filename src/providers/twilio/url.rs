@@ -66,7 +66,13 @@ fn authority(url: &str) -> Option<Authority<'_>> {
         host_and_port.find(':').unwrap_or(host_and_port.len())
     };
     let after_host = host_and_port.get(host_len..)?;
-    if !after_host.is_empty() && !after_host.starts_with(':') {
+    // Only `:` and digits may follow the host: anything else is not a port,
+    // and cutting it out would let another URL pass for this one.
+    let port_ok = match after_host.strip_prefix(':') {
+        Some(digits) => !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+        None => after_host.is_empty(),
+    };
+    if !port_ok {
         return None;
     }
 
@@ -150,10 +156,21 @@ mod tests {
             ("https://us@er:p@h:8443/x", "https://us@er:p@h/x"),
             ("https://[::1]:8080/x", "https://[::1]/x"),
             ("https://[::1]/x", "https://[::1]:443/x"),
-            ("https://h:/x", "https://h/x"),
         ];
         for (url, expected) in cases {
             assert_eq!(other(url).as_deref(), Some(expected), "{url}");
+        }
+    }
+
+    #[test]
+    fn only_a_numeric_port_is_cut_out() {
+        for url in [
+            "https://h:/x",
+            "https://mycompany.com:not-a-port/x?a=1",
+            "https://mycompany.com:443:443/x?a=1",
+            "https://mycompany.com:.evil.example/x?a=1",
+        ] {
+            assert_eq!(other(url), None, "{url}");
         }
     }
 
