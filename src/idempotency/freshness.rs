@@ -267,7 +267,7 @@ impl<C: Clock> FreshnessStore for MemoryFreshnessStore<C> {
 
 impl<C> fmt::Debug for MemoryFreshnessStore<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let held = self.state.lock().map(|m| m.len()).ok();
+        let held = self.state.try_lock().map(|m| m.len()).ok();
         f.debug_struct("MemoryFreshnessStore")
             .field("entities", &held)
             .finish_non_exhaustive()

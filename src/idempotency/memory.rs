@@ -258,8 +258,8 @@ impl<C: Clock> IdempotencyStore for MemoryStore<C> {
 
 impl<C> fmt::Debug for MemoryStore<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Keys may hold delivery ids; show only the size.
-        let held = self.state.lock().map(|s| s.map.len()).ok();
+        // Keys may hold delivery ids: show only the count, and never wait for the lock.
+        let held = self.state.try_lock().map(|s| s.map.len()).ok();
         f.debug_struct("MemoryStore")
             .field("keys", &held)
             .field("max_outcome", &self.max_outcome)
