@@ -9,6 +9,7 @@ mod crypto;
 mod ed25519;
 mod error;
 mod headers;
+pub mod idempotency;
 mod provider;
 #[macro_use]
 pub mod providers;
