@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod provider;
 pub mod providers;
+pub mod retry;
 mod secret;
 #[cfg(test)]
 mod test_support;
