@@ -335,8 +335,8 @@ impl FromStr for Jitter {
     /// Reads `none`, `full`, `equal`, `default` (the additive default),
     /// `symmetric:P`, `additive` or `additive:P:FLOOR:CAP`, and
     /// `decorrelated:BASE`. `P` is a percent with up to two decimals and
-    /// an optional `%`; durations are an integer with a unit among `ms`,
-    /// `s`, `m`, `h` and `d`.
+    /// an optional `%`; durations are an integer with a unit among `ns`,
+    /// `us`, `ms`, `s`, `m`, `h` and `d`.
     fn from_str(spec: &str) -> Result<Jitter, ConfigError> {
         let mut parts = spec.split(':');
         let name = parts.next().unwrap_or_default();
@@ -383,23 +383,28 @@ impl fmt::Display for Percent {
 /// A duration in the largest unit that divides it exactly.
 struct Text(Duration);
 
-const UNITS: [(&str, u128); 5] = [
+const UNITS: [(&str, u128); 7] = [
     ("d", 86_400_000_000_000),
     ("h", 3_600_000_000_000),
     ("m", 60_000_000_000),
     ("s", 1_000_000_000),
     ("ms", 1_000_000),
+    ("us", 1_000),
+    ("ns", 1),
 ];
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let nanos = self.0.as_nanos();
-        for (unit, size) in UNITS {
-            if nanos % size == 0 {
-                return write!(f, "{}{unit}", nanos / size);
-            }
+        if nanos == 0 {
+            return f.write_str("0s");
         }
-        write!(f, "{nanos}ns")
+        // The last unit is 1 ns, which divides everything.
+        let (unit, size) = UNITS
+            .into_iter()
+            .find(|(_, size)| nanos % size == 0)
+            .unwrap_or(("ns", 1));
+        write!(f, "{}{unit}", nanos / size)
     }
 }
 
@@ -425,13 +430,15 @@ fn parse_percent(text: &str) -> Result<u32, ConfigError> {
     Ok(basis_points)
 }
 
-/// `500ms`, `2s`, `15m`, `10h`, `1d` into a duration.
+/// `500ms`, `2s`, `15m`, `10h`, `1d` (or `us`, `ns`) into a duration,
+/// saturating at `Duration::MAX`.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
     const BAD: ConfigError =
-        ConfigError::InvalidJitterSpec("a duration is digits and a unit: ms, s, m, h or d");
+        ConfigError::InvalidJitterSpec("a duration is digits and a unit: ns, us, ms, s, m, h or d");
     let digits_end = text.bytes().take_while(u8::is_ascii_digit).count();
     let (digits, unit) = text.split_at(digits_end);
-    if digits.is_empty() || digits.len() > 12 {
+    // 30 digits fit a u128; anything past Duration::MAX saturates.
+    if digits.is_empty() || digits.len() > 30 {
         return Err(BAD);
     }
     let value: u128 = digits.parse().map_err(|_| BAD)?;
@@ -585,6 +592,8 @@ mod tests {
             "additive:10%:2s:15m",
             "additive:100%:500ms:1d",
             "decorrelated:1s",
+            "additive:0%:0s:1ns",
+            "additive:0%:1500us:18446744073709551615999999999ns",
         ] {
             let j: Jitter = spec.parse().unwrap();
             assert_eq!(j.to_string(), spec);
@@ -607,7 +616,8 @@ mod tests {
             "additive:10%:s:15m",
             "decorrelated:0s",
             "none:1",
-            "decorrelated:99999999999999999999s",
+            "decorrelated:9999999999999999999999999999999s",
+            "decorrelated:5",
         ] {
             assert!(bad.parse::<Jitter>().is_err(), "{bad}");
         }
