@@ -40,6 +40,7 @@
 //! ```
 
 mod decision;
+mod draw;
 mod error;
 mod jitter;
 mod math;
@@ -51,8 +52,9 @@ mod retry_after;
 mod schedule;
 
 pub use decision::{Decision, DisableReason, GiveUpReason};
+pub use draw::{DRAW_KEY, Draw, DrawSource};
 pub use error::{ConfigError, RetryAfterError, UnknownPreset};
-pub use jitter::{DRAW_KEY, Draw, DrawSource, Jitter};
+pub use jitter::Jitter;
 pub use outcome::{
     AttemptOutcome, AttemptResult, Classifier, DELIVERY_CONTROL_HEADER, FailureKind,
     ReceiverControl, TransportError,

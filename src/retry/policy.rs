@@ -17,8 +17,9 @@
 use std::time::Duration;
 
 use super::decision::{Decision, GiveUpReason};
+use super::draw::{Draw, DrawSource};
 use super::error::{ConfigError, RetryAfterError};
-use super::jitter::{Draw, DrawSource, Jitter};
+use super::jitter::Jitter;
 use super::math;
 use super::outcome::{AttemptOutcome, AttemptResult, Classifier, FailureKind, ReceiverControl};
 use super::retry_after::{RetryAfter, RetryAfterRule};
@@ -316,7 +317,8 @@ fn give_up(reason: GiveUpReason) -> Decision {
 pub struct AttemptInput<'a> {
     /// The id of this delivery (message × endpoint); seeds deterministic jitter.
     pub delivery_id: &'a str,
-    /// The number of the attempt just made: 1 for the original send.
+    /// The number of the attempt just made: 1 for the original send (0 is
+    /// read as 1).
     pub attempt: u32,
     /// When the event's first attempt was made; `max_age` counts from it.
     pub first_attempt_at: Timestamp,
@@ -567,6 +569,24 @@ mod tests {
         assert_eq!(p.evaluate(&status(500), None, &low).delay, Some(secs(4)));
         let nan = input.with_draw(DrawSource::Fraction(f64::NAN));
         assert_eq!(p.evaluate(&status(500), None, &nan).delay, Some(secs(4)));
+    }
+
+    #[test]
+    fn deterministic_decision_is_pinned() {
+        // The draw for ("msg_2mLx9kQ", 2) is x = 6551317632836412 (see the
+        // draw module's vector); the default jitter spreads a 5 s step by
+        // its 2 s floor: python3 -c 'print(5_000_000_000 + ((2_000_000_000 * 6551317632836412) >> 53))'
+        let p = plain().with_jitter(Jitter::DEFAULT);
+        let input = AttemptInput::new("msg_2mLx9kQ", 1, t(0), t(0));
+        let v = p.evaluate(&status(500), None, &input);
+        assert_eq!(v.delay, Some(Duration::from_nanos(6_454_684_735)));
+        assert_eq!(
+            v.decision,
+            Decision::RetryAt {
+                attempt: 2,
+                not_before: Timestamp::from_unix_millis(6455)
+            }
+        );
     }
 
     #[test]
