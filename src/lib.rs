@@ -13,6 +13,7 @@ pub mod idempotency;
 mod provider;
 #[macro_use]
 pub mod providers;
+pub mod retry;
 mod secret;
 pub mod sign;
 #[cfg(test)]
