@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use webhook_kit::providers::{standard_webhooks, stripe};
+use webhook_kit::retry::{AttemptInput, AttemptResult, Preset};
 use webhook_kit::sign::{MessageId, Signer, SigningSecret};
 use webhook_kit::{
     KeyFormat, Keyring, Outcome, Provider, Request, Secret, Timestamp, VerifierConfig,
@@ -149,6 +150,37 @@ fn sign_an_outbound_event() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "  the endpoint verifies it: delivery id {:?}",
         verified.delivery_id().unwrap_or_default()
+    );
+
+    // If the endpoint fails, the retry schedule decides when to try again.
+    let policy = Preset::StandardWebhooks.policy();
+    println!(
+        "\nretry schedule `{}` (jitter {}):",
+        Preset::StandardWebhooks,
+        policy.jitter()
+    );
+    for planned in policy.plan() {
+        println!(
+            "  attempt {:>2}: wait {:>7} s, {:>7} s after the first attempt",
+            planned.attempt,
+            planned.delay.as_secs(),
+            planned.at.as_secs()
+        );
+    }
+    let window = policy.window();
+    println!(
+        "  {} attempts; the last at most {} s (about {} h) after the first",
+        window.attempts,
+        window.worst_case.as_secs(),
+        window.worst_case.as_secs() / 3600
+    );
+
+    // The first attempt got `503 Service Unavailable` with `Retry-After: 120`.
+    let attempt = AttemptInput::new(id.as_str(), 1, first, first).with_retry_after(b"120");
+    let verdict = policy.evaluate(&AttemptResult::Response { status: 503 }, None, &attempt);
+    println!(
+        "  after a 503 with Retry-After: 120, the decision is {}",
+        serde_json::to_string(&verdict.decision)?
     );
     Ok(())
 }

@@ -282,3 +282,71 @@ fn a_non_utf8_secret_in_the_environment_is_not_echoed() {
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
     assert!(!stderr.contains("SuperSecret"), "{stderr}");
 }
+
+#[test]
+fn schedule_prints_the_preset_table_and_window() {
+    let out = run(
+        bin().args(["schedule", "--preset", "classic", "--jitter", "none"]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = stdout.lines().collect();
+    // The widely published 10 s, 1 min, 5 min, 30 min, 2 h, 6 h.
+    let delays: Vec<&str> = rows[2..9]
+        .iter()
+        .map(|r| r.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(delays, ["0ms", "10s", "1m", "5m", "30m", "2h", "6h"]);
+    assert_eq!(
+        *rows.last().unwrap(),
+        "7 attempts; last at 8h 36m 10s without jitter, 8h 36m 10s at worst; max age 1d"
+    );
+
+    let snake = run(bin().args(["schedule", "--preset", "stripe_like"]), b"");
+    assert_eq!(snake.status.code(), Some(0));
+    let unknown = run(bin().args(["schedule", "--preset", "nope"]), b"");
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn retry_after_reports_the_delay_and_malformed_values() {
+    let eval = |value: &str| {
+        let out = run(
+            bin().args([
+                "retry-after",
+                "--status",
+                "429",
+                "--scheduled",
+                "10",
+                "--cap",
+                "3600",
+                "--now",
+                "1445412400",
+                "--",
+                value,
+            ]),
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(eval("120"), "delay_s=120 malformed=false\n");
+    // 2015-10-21 07:26:40 UTC is `now`: the date is 80 s later.
+    assert_eq!(
+        eval("Wed, 21 Oct 2015 07:28:00 GMT"),
+        "delay_s=80 malformed=false\n"
+    );
+    assert_eq!(
+        eval("Wednesday, 21-Oct-15 07:28:00 GMT"),
+        "delay_s=80 malformed=false\n"
+    );
+    assert_eq!(
+        eval("Wed Oct 21 07:28:00 2015"),
+        "delay_s=80 malformed=false\n"
+    );
+    assert_eq!(eval("99999"), "delay_s=3600 malformed=false\n");
+    for bad in ["-5", "1.5", "soon", "+3", ""] {
+        assert_eq!(eval(bad), "delay_s=10 malformed=true\n", "{bad:?}");
+    }
+}

@@ -8,9 +8,11 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use webhook_kit::conformance::{self, Verdict};
+use webhook_kit::retry::{Jitter, Preset, evaluate_retry_after};
 use webhook_kit::sign::{CustomScheme, HeaderSet, MessageId, Signer, SigningSecret};
 use webhook_kit::{
     KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, Timestamp,
@@ -42,6 +44,34 @@ enum Command {
     Verify(Box<VerifyArgs>),
     /// Sign a payload as a sender, and print the headers to send.
     Sign(Box<SignArgs>),
+    /// Print a retry preset's attempts, delays and cumulative times.
+    Schedule {
+        /// The preset: standard-webhooks (the default), svix, hook0, classic,
+        /// stripe-like, shopify-like, short (snake_case accepted too).
+        #[arg(long, default_value = "standard-webhooks")]
+        preset: String,
+        /// The jitter: none, full, equal, default, symmetric:20%,
+        /// additive:10%:2s:15m, decorrelated:1s.
+        #[arg(long)]
+        jitter: Option<String>,
+    },
+    /// Print the delay a response's `Retry-After` leads to, before jitter.
+    RetryAfter {
+        /// The response status.
+        #[arg(long)]
+        status: u16,
+        /// The scheduled delay in seconds.
+        #[arg(long)]
+        scheduled: u64,
+        /// The longest delay a `Retry-After` may impose, in seconds.
+        #[arg(long)]
+        cap: u64,
+        /// The time of the response, unix seconds.
+        #[arg(long)]
+        now: i64,
+        /// The header's value.
+        value: String,
+    },
 }
 
 #[derive(Args)]
@@ -116,6 +146,28 @@ fn main() -> ExitCode {
         Command::Providers => providers(),
         Command::Verify(args) => verify(&args),
         Command::Sign(args) => sign(&args),
+        Command::Schedule { preset, jitter } => schedule(&preset, jitter.as_deref()),
+        Command::RetryAfter {
+            status,
+            scheduled,
+            cap,
+            now,
+            value,
+        } => {
+            let eval = evaluate_retry_after(
+                status,
+                Duration::from_secs(scheduled),
+                Duration::from_secs(cap),
+                Timestamp::from_unix_seconds(now),
+                Some(value.as_bytes()),
+            );
+            println!(
+                "delay_s={} malformed={}",
+                eval.delay.as_secs(),
+                eval.is_malformed()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -331,6 +383,75 @@ fn sign(args: &SignArgs) -> Result<ExitCode, String> {
         writeln!(out, "{name}: {value}").map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn schedule(preset: &str, jitter: Option<&str>) -> Result<ExitCode, String> {
+    let preset: Preset = preset.parse().map_err(|e| format!("{e}"))?;
+    let mut policy = preset.policy();
+    if let Some(spec) = jitter {
+        let jitter: Jitter = spec.parse().map_err(|e| format!("--jitter: {e}"))?;
+        policy = policy.with_jitter(jitter);
+    }
+
+    let mut out = io::stdout().lock();
+    let write = |out: &mut io::StdoutLock<'_>, line: String| {
+        writeln!(out, "{line}").map_err(|e| e.to_string())
+    };
+    write(
+        &mut out,
+        format!("preset {preset}, jitter {}", policy.jitter()),
+    )?;
+    write(
+        &mut out,
+        format!(
+            "{:>7}  {:>12}  {:>14}  {:>14}",
+            "attempt", "delay", "cumulative", "latest"
+        ),
+    )?;
+    for planned in policy.plan() {
+        write(
+            &mut out,
+            format!(
+                "{:>7}  {:>12}  {:>14}  {:>14}",
+                planned.attempt,
+                human(planned.delay),
+                human(planned.at),
+                human(planned.latest)
+            ),
+        )?;
+    }
+    let window = policy.window();
+    write(
+        &mut out,
+        format!(
+            "{} attempts; last at {} without jitter, {} at worst; max age {}",
+            window.attempts,
+            human(window.nominal),
+            human(window.worst_case),
+            human(window.max_age)
+        ),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A duration as days, hours, minutes and seconds (`1d 3h 35m`, `5s`, `250ms`).
+fn human(d: Duration) -> String {
+    let total = d.as_secs();
+    if total == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let parts = [
+        (total / 86_400, "d"),
+        (total / 3600 % 24, "h"),
+        (total / 60 % 60, "m"),
+        (total % 60, "s"),
+    ];
+    let text: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    text.join(" ")
 }
 
 fn parse_header(text: &str) -> Result<(String, String), String> {
