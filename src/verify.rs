@@ -115,6 +115,7 @@ pub struct Verified {
     fingerprint: Option<[u8; 16]>,
     signed_at: Option<Timestamp>,
     delivery_id: Option<DeliveryId>,
+    delivery_id_signed: bool,
     payload: PayloadForm,
     covers: SignedContent,
 }
@@ -138,6 +139,7 @@ impl Verified {
             fingerprint: key.fingerprint,
             signed_at: None,
             delivery_id: None,
+            delivery_id_signed: false,
             payload: PayloadForm::Body,
             covers: SignedContent::Body,
         }
@@ -153,7 +155,16 @@ impl Verified {
         self
     }
 
+    /// Records a delivery id from a header the signature does not cover.
     pub(crate) fn with_delivery_id(mut self, id: Option<DeliveryId>) -> Self {
+        self.delivery_id = id;
+        self.delivery_id_signed = false;
+        self
+    }
+
+    /// Records a delivery id that is part of the signed content.
+    pub(crate) fn with_signed_delivery_id(mut self, id: Option<DeliveryId>) -> Self {
+        self.delivery_id_signed = id.is_some();
         self.delivery_id = id;
         self
     }
@@ -202,6 +213,20 @@ impl Verified {
     /// each). Ids that live in the body are read by [`Verified::event_id`].
     pub fn delivery_id(&self) -> Option<&str> {
         self.delivery_id.as_ref().map(DeliveryId::as_str)
+    }
+
+    /// Whether the delivery id is covered by the signature (Standard
+    /// Webhooks' `webhook-id`, Mailgun's token), rather than sent in a
+    /// header beside it (GitHub's `X-GitHub-Delivery`, Shopify's
+    /// `X-Shopify-Webhook-Id`).
+    ///
+    /// # Security
+    ///
+    /// An unsigned id can be changed by whoever replays a captured
+    /// delivery: deduplicate on it only together with something signed.
+    /// [`ReplayGuard`](crate::idempotency::ReplayGuard) does this for you.
+    pub fn delivery_id_is_signed(&self) -> bool {
+        self.delivery_id_signed
     }
 
     /// The event id inside the body, for providers that put it there

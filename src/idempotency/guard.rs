@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::error::IdempotencyError;
 use super::key::IdempotencyKey;
 use super::store::{Claim, FencingToken, IdempotencyStore};
+use crate::error::SignedContent;
 use crate::provider::Provider;
 use crate::verify::Verified;
 
@@ -249,8 +250,16 @@ impl<S> ReplayGuard<S> {
         }
     }
 
-    /// The key of `verified`: its delivery id, else its signature
-    /// fingerprint in hex.
+    /// The key of `verified`: its delivery id when the signature covers it,
+    /// else its signature fingerprint in hex, else (static-token schemes,
+    /// which have no per-message signature) an unsigned delivery id.
+    ///
+    /// # Security
+    ///
+    /// A delivery id sent beside the signature (GitHub, Shopify, Twilio) is
+    /// not used while a fingerprint is there: whoever replays a captured
+    /// delivery could change it at will, while the fingerprint is fixed by
+    /// the signed content (and a provider's own retry sends the same).
     ///
     /// # Errors
     ///
@@ -259,15 +268,15 @@ impl<S> ReplayGuard<S> {
     /// token is the same on every request), and
     /// [`IdempotencyError::KeyTooLong`] for an oversized id or namespace.
     pub fn key(&self, verified: &Verified) -> Result<ReplayKey, IdempotencyError> {
-        if let Some(id) = verified.delivery_id() {
+        if let Some(id) = signed_delivery_id(verified) {
             return self.build(verified.provider(), KeySource::DeliveryId, id);
         }
         self.fingerprint_key(verified)
     }
 
     /// The key of `verified`, reading the body for providers that put the
-    /// event id there: its delivery id, else the event id in `body`, else
-    /// its signature fingerprint in hex.
+    /// event id there: its signed delivery id, else the event id in a
+    /// signed `body`, else as [`ReplayGuard::key`].
     ///
     /// `body` must be the body that was verified.
     ///
@@ -279,10 +288,17 @@ impl<S> ReplayGuard<S> {
         verified: &Verified,
         body: &[u8],
     ) -> Result<ReplayKey, IdempotencyError> {
-        if let Some(id) = verified.delivery_id() {
+        if let Some(id) = signed_delivery_id(verified) {
             return self.build(verified.provider(), KeySource::DeliveryId, id);
         }
-        if let Some(id) = verified.event_id(body).filter(|id| !id.is_empty()) {
+        let body_signed = matches!(
+            verified.covers(),
+            SignedContent::Body | SignedContent::UrlAndBody
+        );
+        if let Some(id) = verified
+            .event_id(body)
+            .filter(|id| body_signed && !id.is_empty())
+        {
             return self.build(verified.provider(), KeySource::EventId, &id);
         }
         self.fingerprint_key(verified)
@@ -309,6 +325,12 @@ impl<S> ReplayGuard<S> {
 
     fn fingerprint_key(&self, verified: &Verified) -> Result<ReplayKey, IdempotencyError> {
         let Some(fingerprint) = verified.signature_fingerprint() else {
+            // No per-message signature: a static token. Whoever can change
+            // the id can also forge the whole request, so the id is as good
+            // as anything.
+            if let Some(id) = verified.delivery_id() {
+                return self.build(verified.provider(), KeySource::DeliveryId, id);
+            }
             return Err(IdempotencyError::KeyRequired {
                 provider: verified.provider(),
             });
@@ -374,6 +396,13 @@ impl<S: IdempotencyStore> ReplayGuard<S> {
     }
 }
 
+/// The delivery id, when the signature covers it.
+fn signed_delivery_id(verified: &Verified) -> Option<&str> {
+    verified
+        .delivery_id()
+        .filter(|_| verified.delivery_id_is_signed())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -406,11 +435,28 @@ mod tests {
 
     #[test]
     fn delivery_id_comes_first() {
-        let verified = signed(Provider::Svix).with_delivery_id(Some(DeliveryId::new("msg_1")));
+        let verified =
+            signed(Provider::Svix).with_signed_delivery_id(Some(DeliveryId::new("msg_1")));
         let key = guard().key(&verified).unwrap();
         assert_eq!(key.source(), KeySource::DeliveryId);
         assert_eq!(parts(&key), ["webhook", "svix", "delivery", "msg_1"]);
         assert_eq!(key.key().as_str(), "7:webhook4:svix8:delivery5:msg_1");
+    }
+
+    #[test]
+    fn an_unsigned_delivery_id_does_not_key_a_signed_delivery() {
+        // GitHub's X-GitHub-Delivery is not signed: a replay with a new id
+        // must still meet the first delivery's key.
+        let guard = guard();
+        let first = signed(Provider::Github).with_delivery_id(Some(DeliveryId::new("72d3162e")));
+        let replay = signed(Provider::Github).with_delivery_id(Some(DeliveryId::new("attacker-1")));
+        let key = guard.key(&first).unwrap();
+        assert_eq!(key.source(), KeySource::SignatureFingerprint);
+        assert_eq!(key.key(), guard.key(&replay).unwrap().key());
+        assert_eq!(
+            guard.key_with_body(&first, b"{}").unwrap().key(),
+            guard.key_with_body(&replay, b"{}").unwrap().key()
+        );
     }
 
     #[test]
@@ -472,7 +518,7 @@ mod tests {
         assert_eq!(key.source(), KeySource::SignatureFingerprint);
 
         // A header id wins over the body.
-        let svix = signed(Provider::Svix).with_delivery_id(Some(DeliveryId::new("msg_2")));
+        let svix = signed(Provider::Svix).with_signed_delivery_id(Some(DeliveryId::new("msg_2")));
         let key = guard.key_with_body(&svix, br#"{"id":"evt_1"}"#).unwrap();
         assert_eq!(key.source(), KeySource::DeliveryId);
     }
@@ -498,7 +544,7 @@ mod tests {
     #[test]
     fn oversized_ids_are_refused() {
         let long = "x".repeat(IdempotencyKey::MAX_LEN);
-        let verified = signed(Provider::Svix).with_delivery_id(Some(DeliveryId::new(&long)));
+        let verified = signed(Provider::Svix).with_signed_delivery_id(Some(DeliveryId::new(&long)));
         assert!(matches!(
             guard().key(&verified),
             Err(IdempotencyError::KeyTooLong { .. })

@@ -154,7 +154,7 @@ impl Verifier {
         self.check.apply(signed_at, now)?;
         Ok(Verified::new(Provider::Mailgun, key_index)
             .signed_at(signed_at)
-            .with_delivery_id(DeliveryId::from_header(token.as_bytes()))
+            .with_signed_delivery_id(DeliveryId::from_header(token.as_bytes()))
             .covering(SignedContent::BodyFields))
     }
 }

@@ -171,7 +171,7 @@ impl Verifier {
         let delivery = DeliveryId::from_header(id);
         Ok(Verified::new(self.provider, key_index)
             .signed_at(signed_at)
-            .with_delivery_id(delivery))
+            .with_signed_delivery_id(delivery))
     }
 
     fn match_signature(

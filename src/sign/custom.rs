@@ -382,9 +382,14 @@ impl CustomVerifier {
         if scheme.signs_timestamp() {
             self.check.apply(signed_at, now)?;
         }
-        Ok(Verified::new(Provider::Custom, key)
-            .signed_at(signed_at)
-            .with_delivery_id(id.and_then(DeliveryId::from_header)))
+        let id = id.and_then(DeliveryId::from_header);
+        let verified = Verified::new(Provider::Custom, key).signed_at(signed_at);
+        // The id is authentic only when the layout signs it.
+        Ok(if scheme.layout.contains(&Part::Id) {
+            verified.with_signed_delivery_id(id)
+        } else {
+            verified.with_delivery_id(id)
+        })
     }
 }
 
