@@ -66,16 +66,18 @@ impl Timestamp {
         Timestamp(millis)
     }
 
-    /// This time moved forward by `duration`, saturating at the end of the range.
+    /// This time moved forward by `duration`, saturating at the end of the
+    /// range. A part of a millisecond counts as a whole one, so any
+    /// positive duration moves the time (a 0.9 ms lease still expires
+    /// after `now`).
     pub fn saturating_add(self, duration: Duration) -> Self {
-        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
-        Timestamp(self.0.saturating_add(millis))
+        Timestamp(self.0.saturating_add(ceil_millis(duration)))
     }
 
-    /// This time moved back by `duration`, saturating at the start of the range.
+    /// This time moved back by `duration`, saturating at the start of the
+    /// range; a part of a millisecond counts as a whole one.
     pub fn saturating_sub(self, duration: Duration) -> Self {
-        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
-        Timestamp(self.0.saturating_sub(millis))
+        Timestamp(self.0.saturating_sub(ceil_millis(duration)))
     }
 
     /// How far `self` lies after `earlier`; zero when it does not.
@@ -83,6 +85,17 @@ impl Timestamp {
         let millis = self.0.saturating_sub(earlier.0);
         Duration::from_millis(u64::try_from(millis).unwrap_or(0))
     }
+}
+
+/// Whole milliseconds in `duration`, rounded up, saturating.
+fn ceil_millis(duration: Duration) -> i64 {
+    let whole = duration.as_millis();
+    let rounded = if duration.subsec_nanos() % 1_000_000 == 0 {
+        whole
+    } else {
+        whole.saturating_add(1)
+    };
+    i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
 impl fmt::Display for Timestamp {
@@ -307,6 +320,27 @@ mod tests {
             window
                 .check(t, Timestamp::from_unix_millis(999_999))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn sub_millisecond_durations_round_up() {
+        let t = Timestamp::from_unix_millis(1000);
+        assert_eq!(
+            t.saturating_add(Duration::from_micros(900)),
+            Timestamp::from_unix_millis(1001)
+        );
+        assert_eq!(
+            t.saturating_add(Duration::from_millis(5)),
+            Timestamp::from_unix_millis(1005)
+        );
+        assert_eq!(
+            t.saturating_sub(Duration::from_nanos(1)),
+            Timestamp::from_unix_millis(999)
+        );
+        assert_eq!(
+            t.saturating_add(Duration::MAX),
+            Timestamp::from_unix_millis(i64::MAX)
         );
     }
 

@@ -297,7 +297,7 @@ fn schedule_prints_the_preset_table_and_window() {
         .iter()
         .map(|r| r.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(delays, ["0ms", "10s", "1m", "5m", "30m", "2h", "6h"]);
+    assert_eq!(delays, ["0s", "10s", "1m", "5m", "30m", "2h", "6h"]);
     assert_eq!(
         *rows.last().unwrap(),
         "7 attempts; last at 8h 36m 10s without jitter, 8h 36m 10s at worst; max age 1d"

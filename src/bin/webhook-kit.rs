@@ -434,24 +434,27 @@ fn schedule(preset: &str, jitter: Option<&str>) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A duration as days, hours, minutes and seconds (`1d 3h 35m`, `5s`, `250ms`).
+/// A duration as days, hours, minutes, seconds and milliseconds (`1d 3h 35m`, `5s 250ms`).
 fn human(d: Duration) -> String {
     let total = d.as_secs();
-    if total == 0 {
-        return format!("{}ms", d.as_millis());
-    }
+    let millis = d.subsec_millis();
     let parts = [
         (total / 86_400, "d"),
         (total / 3600 % 24, "h"),
         (total / 60 % 60, "m"),
         (total % 60, "s"),
+        (u64::from(millis), "ms"),
     ];
     let text: Vec<String> = parts
         .iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, unit)| format!("{n}{unit}"))
         .collect();
-    text.join(" ")
+    if text.is_empty() {
+        "0s".to_owned()
+    } else {
+        text.join(" ")
+    }
 }
 
 fn parse_header(text: &str) -> Result<(String, String), String> {

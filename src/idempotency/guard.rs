@@ -209,21 +209,41 @@ impl<S> ReplayGuard<S> {
 
     /// Sets the first part of every key, to share one store between
     /// applications or endpoints.
+    ///
+    /// Keys name the provider, but every [`CustomScheme`](crate::sign::CustomScheme)
+    /// sender is [`Provider::Custom`]: give each such sender its own
+    /// namespace, or two senders' ids can meet.
     pub fn with_namespace(mut self, namespace: impl Into<Box<str>>) -> Self {
         self.namespace = namespace.into();
         self
     }
 
     /// Sets the lease a claim holds while the handler works.
-    pub fn with_lease(mut self, lease: Duration) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`IdempotencyError::ZeroDuration`] for a zero lease, which would let
+    /// a second worker in at once.
+    pub fn with_lease(mut self, lease: Duration) -> Result<Self, IdempotencyError> {
+        if lease.is_zero() {
+            return Err(IdempotencyError::ZeroDuration { what: "lease" });
+        }
         self.lease = lease;
-        self
+        Ok(self)
     }
 
     /// Sets one done-TTL for every provider.
-    pub fn with_done_ttl(mut self, ttl: Duration) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`IdempotencyError::ZeroDuration`] for a zero TTL, which would
+    /// forget every completed delivery at once.
+    pub fn with_done_ttl(mut self, ttl: Duration) -> Result<Self, IdempotencyError> {
+        if ttl.is_zero() {
+            return Err(IdempotencyError::ZeroDuration { what: "ttl" });
+        }
         self.done_ttl = DoneTtl::Fixed(ttl);
-        self
+        Ok(self)
     }
 
     /// Picks each delivery's done-TTL with [`suggested_done_ttl`].
@@ -621,7 +641,9 @@ mod tests {
     #[test]
     fn guard_over_a_shared_dyn_store() {
         let store: Arc<dyn DynIdempotencyStore> = Arc::new(MemoryStore::new(TestClock::new(0), 10));
-        let guard = ReplayGuard::new(Arc::clone(&store)).with_done_ttl(Duration::from_secs(60));
+        let guard = ReplayGuard::new(Arc::clone(&store))
+            .with_done_ttl(Duration::from_secs(60))
+            .unwrap();
         let key = guard.key(&signed(Provider::Zoom)).unwrap();
         let claim = guard.claim(&key);
         fn assert_send<T: Send>(_: &T) {}

@@ -55,7 +55,7 @@ const SIGNATURE_LABEL: &str = "signature header of the custom scheme";
 ///     .with_signature_header("X-Acme-Signature")?
 ///     .with_layout("{timestamp}:{body}")?
 ///     .with_encoding(SignatureEncoding::Base64)
-///     .with_prefix("sha256=");
+///     .with_prefix("sha256=")?;
 ///
 /// let secret = SigningSecret::from_random_bytes(&[9u8; 32])?;
 /// let now = Timestamp::from_unix_seconds(1_700_000_000);
@@ -117,7 +117,7 @@ impl CustomScheme {
         name: impl Into<Cow<'static, str>>,
     ) -> Result<Self, SignError> {
         self.timestamp_header = header_name(name.into())?;
-        Ok(self)
+        self.distinct_headers()
     }
 
     /// Names the signature header.
@@ -130,7 +130,7 @@ impl CustomScheme {
         name: impl Into<Cow<'static, str>>,
     ) -> Result<Self, SignError> {
         self.signature_header = header_name(name.into())?;
-        Ok(self)
+        self.distinct_headers()
     }
 
     /// Also sends the message id in this header (and lets the layout use `{id}`).
@@ -140,6 +140,22 @@ impl CustomScheme {
     /// [`SignError::InvalidScheme`] for a name that is not a valid header name.
     pub fn with_id_header(mut self, name: impl Into<Cow<'static, str>>) -> Result<Self, SignError> {
         self.id_header = Some(header_name(name.into())?);
+        self.distinct_headers()
+    }
+
+    /// Refuses two roles under one header name (names compare case-insensitively).
+    fn distinct_headers(self) -> Result<Self, SignError> {
+        let (ts, sig) = (&self.timestamp_header, &self.signature_header);
+        let clash = ts.eq_ignore_ascii_case(sig)
+            || self
+                .id_header
+                .as_ref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(ts) || id.eq_ignore_ascii_case(sig));
+        if clash {
+            return Err(SignError::InvalidScheme(
+                "the timestamp, signature and id headers need distinct names",
+            ));
+        }
         Ok(self)
     }
 
@@ -149,10 +165,10 @@ impl CustomScheme {
     ///
     /// # Errors
     ///
-    /// [`SignError::InvalidScheme`] when `{body}` is not there exactly once,
-    /// `{timestamp}` more than once, `{id}` without an id header (set it
-    /// first) or more than once, an unknown `{...}` placeholder, or more
-    /// than 16 pieces.
+    /// [`SignError::InvalidScheme`] when `{body}` or `{timestamp}` is not
+    /// there exactly once, `{id}` without an id header (set it first) or
+    /// more than once, two placeholders with no literal text between them,
+    /// an unknown `{...}` placeholder, or more than 16 pieces.
     pub fn with_layout(mut self, template: &str) -> Result<Self, SignError> {
         let layout = parse_layout(template)?;
         let count = |p: &Part| layout.iter().filter(|q| *q == p).count();
@@ -161,14 +177,26 @@ impl CustomScheme {
                 "the layout needs `{body}` exactly once",
             ));
         }
-        if count(&Part::Timestamp) > 1 || count(&Part::Id) > 1 {
+        if count(&Part::Timestamp) != 1 {
+            // Without a signed timestamp a captured delivery verifies forever.
             return Err(SignError::InvalidScheme(
-                "`{timestamp}` and `{id}` may appear once each",
+                "the layout needs `{timestamp}` exactly once",
             ));
+        }
+        if count(&Part::Id) > 1 {
+            return Err(SignError::InvalidScheme("`{id}` may appear once"));
         }
         if count(&Part::Id) == 1 && self.id_header.is_none() {
             return Err(SignError::InvalidScheme(
                 "`{id}` needs an id header: call `with_id_header` first",
+            ));
+        }
+        // Two placeholders side by side could trade bytes (`evt_1` + `0170...`
+        // signs like `evt_10` + `170...`): literal text must stand between them.
+        let literal = |p: &Part| matches!(p, Part::Literal(_));
+        if layout.windows(2).any(|w| w.iter().all(|p| !literal(p))) {
+            return Err(SignError::InvalidScheme(
+                "placeholders need literal text between them",
             ));
         }
         self.layout = layout;
@@ -182,9 +210,20 @@ impl CustomScheme {
     }
 
     /// Sets the text written before each signature (`v1=` by default; may be empty).
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::InvalidScheme`] for a prefix with a comma (the list
+    /// separator), whitespace or anything but printable ASCII.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Result<Self, SignError> {
+        let prefix = prefix.into();
+        if !prefix.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+            return Err(SignError::InvalidScheme(
+                "a prefix is printable ASCII without commas or spaces",
+            ));
+        }
+        self.prefix = prefix;
+        Ok(self)
     }
 
     fn signs_timestamp(&self) -> bool {
@@ -218,7 +257,9 @@ impl CustomScheme {
     ///
     /// # Errors
     ///
-    /// [`SignError::NoActiveKey`] when every key has expired at `timestamp`.
+    /// [`SignError::NoActiveKey`] when every key has expired at `timestamp`,
+    /// and [`SignError::TimestampOutOfRange`] for a time before 1970 or
+    /// past what verifiers accept.
     pub fn sign(
         &self,
         keys: &Keyring<SigningSecret>,
@@ -226,7 +267,7 @@ impl CustomScheme {
         timestamp: Timestamp,
         body: &[u8],
     ) -> Result<SignedHeaders, SignError> {
-        let seconds = timestamp.as_unix_seconds().to_string();
+        let seconds = super::signed_seconds(timestamp)?;
         let mut buffer = [&[][..]; MAX_PARTS];
         let n = self.pieces(
             &mut buffer,
@@ -503,7 +544,8 @@ mod tests {
     fn base64_and_prefixes_and_rotation() {
         let scheme = CustomScheme::new()
             .with_encoding(SignatureEncoding::Base64)
-            .with_prefix("");
+            .with_prefix("")
+            .unwrap();
         let (old, new) = (key(), SigningSecret::from_random_bytes(&[3u8; 32]).unwrap());
         let id = MessageId::new("evt_1").unwrap();
         let now = Timestamp::from_unix_seconds(NOW);
@@ -581,6 +623,32 @@ mod tests {
 
     #[test]
     fn configuration_is_checked() {
+        assert!(CustomScheme::new().with_layout("{body}").is_err());
+        let with_id = CustomScheme::new().with_id_header("X-Webhook-Id").unwrap();
+        assert!(
+            with_id
+                .clone()
+                .with_layout("{id}{timestamp}.{body}")
+                .is_err()
+        );
+        assert!(with_id.with_layout("{id}.{timestamp}.{body}").is_ok());
+        assert!(CustomScheme::new().with_prefix("v1,").is_err());
+        assert!(CustomScheme::new().with_prefix(" v1=").is_err());
+        assert!(
+            CustomScheme::new()
+                .with_prefix("x\r\nX-Injected: yes")
+                .is_err()
+        );
+        assert!(
+            CustomScheme::new()
+                .with_timestamp_header("x-webhook-signature")
+                .is_err()
+        );
+        assert!(
+            CustomScheme::new()
+                .with_id_header("X-WEBHOOK-TIMESTAMP")
+                .is_err()
+        );
         assert!(
             CustomScheme::new()
                 .with_signature_header("Bad Header")

@@ -11,6 +11,11 @@ pub enum SignError {
     InvalidMessageId(&'static str),
     /// No key of the signer is active at the signing time.
     NoActiveKey,
+    /// The signing time is before 1970 or has more than 12 digits of
+    /// seconds, which no verifier accepts.
+    TimestampOutOfRange,
+    /// More Ed25519 keys are active than a receiver checks (4).
+    TooManyKeys,
     /// A signing key is unusable (too short, badly encoded).
     Secret(SecretError),
     /// A custom scheme's configuration is not usable.
@@ -27,6 +32,8 @@ impl SignError {
         match self {
             SignError::InvalidMessageId(_) => "invalid_message_id",
             SignError::NoActiveKey => "no_active_key",
+            SignError::TimestampOutOfRange => "timestamp_out_of_range",
+            SignError::TooManyKeys => "too_many_keys",
             SignError::Secret(e) => e.code(),
             SignError::InvalidScheme(_) => "invalid_scheme",
             SignError::RandomLength(_) => "invalid_random_length",
@@ -41,6 +48,12 @@ impl fmt::Display for SignError {
             SignError::InvalidMessageId(why) => write!(f, "invalid message id: {why}"),
             SignError::NoActiveKey => {
                 f.write_str("no signing key is active at the signing time (all expired?)")
+            }
+            SignError::TimestampOutOfRange => {
+                f.write_str("the signing time is before 1970 or beyond 12 digits of seconds")
+            }
+            SignError::TooManyKeys => {
+                f.write_str("more Ed25519 keys are active than a receiver checks (at most 4)")
             }
             SignError::Secret(e) => write!(f, "signing key: {e}"),
             SignError::InvalidScheme(why) => write!(f, "invalid signature scheme: {why}"),

@@ -36,3 +36,13 @@ pub const MIN_SECRET_LEN: usize = 24;
 
 /// The longest generated signing secret, in bytes.
 pub const MAX_SECRET_LEN: usize = 64;
+
+/// The signing time as the decimal seconds every emitted timestamp uses.
+fn signed_seconds(timestamp: crate::Timestamp) -> Result<String, SignError> {
+    // Verifiers parse at most 12 digits of seconds, and no sign.
+    const MAX: i64 = 999_999_999_999;
+    match timestamp.as_unix_seconds() {
+        s @ 0..=MAX => Ok(s.to_string()),
+        _ => Err(SignError::TimestampOutOfRange),
+    }
+}

@@ -103,14 +103,17 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`SignError::NoActiveKey`] when every key has expired at `timestamp`.
+    /// [`SignError::NoActiveKey`] when every key has expired at `timestamp`,
+    /// [`SignError::TimestampOutOfRange`] for a time before 1970 or past
+    /// what verifiers accept, and [`SignError::TooManyKeys`] when more
+    /// Ed25519 keys are active than a receiver checks.
     pub fn sign(
         &self,
         id: &MessageId,
         timestamp: Timestamp,
         body: &[u8],
     ) -> Result<SignedHeaders, SignError> {
-        let seconds = timestamp.as_unix_seconds().to_string();
+        let seconds = super::signed_seconds(timestamp)?;
         let parts: [&[u8]; 5] = [id.as_str().as_bytes(), b".", seconds.as_bytes(), b".", body];
 
         let mut signatures = Vec::new();
@@ -120,12 +123,17 @@ impl Signer {
         }
         #[cfg(feature = "ed25519")]
         {
-            let active = self
-                .ed25519
-                .iter()
-                .filter(|(_, until)| until.is_none_or(|t| timestamp <= t));
+            let active = || {
+                self.ed25519
+                    .iter()
+                    .filter(|(_, until)| until.is_none_or(|t| timestamp <= t))
+            };
+            // Receivers check only so many `v1a` entries: more would go unread.
+            if active().count() > crate::providers::standard_webhooks::MAX_V1A_ENTRIES {
+                return Err(SignError::TooManyKeys);
+            }
             let mut message = None;
-            for (key, _) in active {
+            for (key, _) in active() {
                 // Ed25519 signs one contiguous message: build it once for all keys.
                 let message = message.get_or_insert_with(|| parts.concat());
                 signatures.push(format!("v1a,{}", crypto::base64(&key.sign(message))));
@@ -227,6 +235,42 @@ mod tests {
         assert_eq!(
             expired.sign(&id, after, b"{}").unwrap_err(),
             SignError::NoActiveKey
+        );
+    }
+
+    #[test]
+    fn timestamps_verifiers_refuse_are_refused() {
+        let signer = Signer::new(Keyring::from(secret(1)));
+        let id = MessageId::new("msg_1").unwrap();
+        for at in [
+            Timestamp::from_unix_millis(-1),
+            Timestamp::from_unix_seconds(1_000_000_000_000),
+            Timestamp::from_unix_millis(i64::MAX),
+        ] {
+            assert_eq!(
+                signer.sign(&id, at, b"{}").unwrap_err(),
+                SignError::TimestampOutOfRange
+            );
+        }
+        assert!(
+            signer
+                .sign(&id, Timestamp::from_unix_seconds(999_999_999_999), b"{}")
+                .is_ok()
+        );
+    }
+
+    #[cfg(feature = "ed25519")]
+    #[test]
+    fn no_more_v1a_entries_than_a_receiver_reads() {
+        let keys: Keyring<Ed25519SigningKey> = (1u8..=5)
+            .map(|b| Ed25519SigningKey::from_seed(&[b; 32]).unwrap())
+            .collect();
+        let signer = Signer::new_ed25519(keys);
+        let id = MessageId::new("msg_1").unwrap();
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        assert_eq!(
+            signer.sign(&id, now, b"{}").unwrap_err(),
+            SignError::TooManyKeys
         );
     }
 
