@@ -44,7 +44,7 @@ use super::ranges::{NAT64_WELL_KNOWN, V4_RULES, V6_RULES};
 /// connect only to the addresses it classified (pin them in its HTTP
 /// client); resolving the name again at connect time lets a DNS server
 /// answer with a different, internal address (DNS rebinding). Use
-/// `Guard::check`, which also refuses a host whose
+/// [`Guard::check`](super::Guard::check), which also refuses a host whose
 /// answer mixes global and forbidden addresses.
 pub fn classify(ip: IpAddr) -> AddressClass {
     lookup(ip).map_or(AddressClass::Global, |found| found.class)
