@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(err.code(), "forbidden_address");
         assert_eq!(
             err.to_string(),
-            "10.0.0.5 is in 10.0.0.0/8 (private (rfc 1918)) and no allow-list entry opens it"
+            "10.0.0.5 is in 10.0.0.0/8, private (rfc 1918); no allow-list entry opens it"
         );
     }
 

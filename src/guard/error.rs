@@ -86,8 +86,8 @@ impl fmt::Display for GuardError {
                 embedded: Some(inner),
             } => write!(
                 f,
-                "{address} carries the ipv4 address {inner}, which is in {range} ({class}), \
-                 and no allow-list entry opens it"
+                "{address} carries the ipv4 address {inner}, which is in {range}, {class}; \
+                 no allow-list entry opens it"
             ),
             GuardError::Forbidden {
                 address,
@@ -96,7 +96,7 @@ impl fmt::Display for GuardError {
                 embedded: None,
             } => write!(
                 f,
-                "{address} is in {range} ({class}) and no allow-list entry opens it"
+                "{address} is in {range}, {class}; no allow-list entry opens it"
             ),
             GuardError::NoAddresses { host } => write!(
                 f,
