@@ -8,6 +8,7 @@ mod crypto;
 #[cfg(feature = "ed25519")]
 mod ed25519;
 mod error;
+pub mod guard;
 mod headers;
 pub mod idempotency;
 mod provider;
