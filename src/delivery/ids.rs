@@ -1,26 +1,5 @@
 //! The ids of the delivery module: endpoints, owners, and deliveries
 //! derived from a message and an endpoint.
-//!
-//! # Delivery ids
-//!
-//! A delivery is one message to one endpoint. Its id is derived, never
-//! drawn, so a fan-out re-run after a crash produces the same ids, and a
-//! job engine that is idempotent on the delivery id drops the duplicates.
-//! The derivation (version 1) is fixed:
-//!
-//! 1. the 26 ASCII bytes `webhook-kit delivery id v1` ([`DELIVERY_ID_DOMAIN`]);
-//! 2. the byte length of the message id as a big-endian `u64`, then the
-//!    message id's bytes;
-//! 3. the byte length of the endpoint id as a big-endian `u64`, then the
-//!    endpoint id's bytes;
-//! 4. SHA-256 over the concatenation of 1 to 3; the first 16 bytes of the
-//!    digest in lowercase hex, after the prefix `dlv_`.
-//!
-//! The lengths make the encoding unambiguous (`("a_b", "c")` and
-//! `("a", "b_c")` hash different bytes), and 128 bits of SHA-256 make a
-//! collision among even billions of deliveries negligible (about `2^-64`
-//! at `2^32` ids). Endpoint ids are unique across owners, so the pair
-//! identifies the delivery.
 
 use std::fmt;
 use std::str::FromStr;
@@ -158,10 +137,31 @@ name_type!(
 );
 
 /// The id of one delivery (one message to one endpoint): `dlv_` and 32
-/// lowercase hex digits, derived as the [module documentation](self) says.
+/// lowercase hex digits.
 ///
 /// Every attempt of the delivery carries it; the retry module seeds its
 /// deterministic jitter with it.
+///
+/// # Derivation
+///
+/// A delivery is one message to one endpoint. Its id is derived, never
+/// drawn, so a fan-out re-run after a crash produces the same ids, and a
+/// job engine that is idempotent on the delivery id drops the duplicates.
+/// The derivation (version 1) is fixed:
+///
+/// 1. the 26 ASCII bytes `webhook-kit delivery id v1` ([`DELIVERY_ID_DOMAIN`]);
+/// 2. the byte length of the message id as a big-endian `u64`, then the
+///    message id's bytes;
+/// 3. the byte length of the endpoint id as a big-endian `u64`, then the
+///    endpoint id's bytes;
+/// 4. SHA-256 over the concatenation of 1 to 3; the first 16 bytes of the
+///    digest in lowercase hex, after the prefix `dlv_`.
+///
+/// The lengths make the encoding unambiguous (`("a_b", "c")` and
+/// `("a", "b_c")` hash different bytes), and 128 bits of SHA-256 make a
+/// collision among even billions of deliveries negligible (a chance
+/// below `2^-64` among `2^32` ids). Endpoint ids are unique across owners, so the pair
+/// identifies the delivery.
 ///
 /// ```
 /// use webhook_kit::delivery::{DeliveryId, EndpointId};
