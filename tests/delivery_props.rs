@@ -2,7 +2,8 @@
 //! stable, well-formed and tell pairs apart; filters match by their rules;
 //! URL and name checks never panic and accept only what they promise;
 //! fan-out is repeatable; jobs and records survive serde and hold no
-//! secret; applying decisions never panics and always moves forward.
+//! secret; applying decisions never panics and always moves forward;
+//! endpoint health keeps its promises under any sequence of outcomes.
 #![allow(
     clippy::unwrap_used,
     reason = "strategies build values that are valid by construction; a failure is a bug to see"
@@ -16,8 +17,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use proptest::prelude::*;
 use webhook_kit::delivery::{
-    AttemptRecord, BodyExcerpt, DeliveryId, DeliveryJob, Endpoint, EndpointId, EndpointUrl, Event,
-    EventFilter, EventType, FanOut, OwnerId, Transition, UrlRules,
+    Admission, AttemptRecord, BodyExcerpt, Circuit, DeliveryId, DeliveryJob, Endpoint,
+    EndpointHealth, EndpointId, EndpointUrl, Event, EventFilter, EventType, FanOut, HealthEvent,
+    HealthPolicy, Observation, OwnerId, Transition, UrlRules,
 };
 use webhook_kit::retry::{
     AttemptResult, Decision, DisableReason, GiveUpReason, Jitter, RetryPolicy, TransportError,
@@ -393,4 +395,105 @@ proptest! {
         prop_assert!(ended);
         prop_assert!(job.attempt() <= policy.max_attempts());
     }
+}
+
+fn observation() -> impl Strategy<Value = Observation> {
+    prop_oneof![
+        3 => Just(Observation::Success),
+        6 => Just(Observation::Failure),
+        1 => Just(Observation::Gone(DisableReason::Gone)),
+        1 => Just(Observation::Gone(DisableReason::ReceiverRequested)),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn health_keeps_its_promises(
+        steps in prop::collection::vec((observation(), 0u64..=8 * 3600 * 1000), 1..200),
+        start in 0i64..=4_000_000_000_000,
+        on_gone in any::<bool>(),
+    ) {
+        let policy = HealthPolicy::default()
+            .with_disable_on_gone(on_gone)
+            .with_disable_on_request(on_gone);
+        let mut health = EndpointHealth::new();
+        let mut now = Timestamp::from_unix_millis(start);
+        let mut ever_disabled = false;
+        for (observation, gap) in steps {
+            now = now.saturating_add(Duration::from_millis(gap));
+            match health.admit(&policy, now) {
+                Admission::Send => {}
+                Admission::Defer { until } => {
+                    prop_assert!(until > now);
+                    prop_assert!(until <= now.saturating_add(policy.open_for()));
+                    continue;
+                }
+                Admission::Disabled => {
+                    prop_assert!(health.disabled().is_some());
+                    continue;
+                }
+                other => prop_assert!(false, "{other:?}"),
+            }
+            let before = health.consecutive_failures();
+            let events = health.record(&policy, observation, now);
+            for event in &events {
+                if let HealthEvent::Disabled { .. } = event {
+                    prop_assert!(!ever_disabled);
+                    ever_disabled = true;
+                }
+            }
+            if observation == Observation::Success {
+                prop_assert_eq!(health.consecutive_failures(), 0);
+                let half_open = matches!(health.circuit(), Circuit::HalfOpen { .. });
+                prop_assert!(!half_open, "{:?}", health.circuit());
+            } else if health.disabled().is_none() {
+                prop_assert!(health.consecutive_failures() >= 1);
+                prop_assert!(health.consecutive_failures() <= before.saturating_add(1));
+            }
+            let json = serde_json::to_string(&health).unwrap();
+            prop_assert_eq!(serde_json::from_str::<EndpointHealth>(&json).unwrap(), health.clone());
+        }
+        prop_assert_eq!(ever_disabled, health.disabled().is_some());
+        if ever_disabled {
+            prop_assert_eq!(health.admit(&policy, now), Admission::Disabled);
+        }
+    }
+}
+
+#[test]
+fn an_open_circuit_defers_jobs_without_spending_attempts() {
+    let health_policy = HealthPolicy::default();
+    let retry_policy = RetryPolicy::default();
+    let owner = OwnerId::new("o").unwrap();
+    let ep = endpoint(&owner, "e", &[5; 32], &["*".to_owned()]);
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let event = Event::new(
+        owner,
+        EventType::new("t").unwrap(),
+        MessageId::new("m").unwrap(),
+        "x",
+        now,
+    );
+    let job = FanOut::new(&retry_policy)
+        .jobs(&event, [&ep], now)
+        .unwrap()
+        .remove(0);
+
+    let mut health = EndpointHealth::new();
+    for i in 0..10 {
+        health.record(
+            &health_policy,
+            Observation::Failure,
+            now.saturating_add(Duration::from_secs(i)),
+        );
+    }
+    let Admission::Defer { until } = health.admit(&health_policy, now) else {
+        panic!("{:?}", health.circuit());
+    };
+    let decision = retry_policy.defer(job.first_attempt_at(), now, until);
+    let Transition::Deferred(deferred) = job.apply(decision, None).unwrap() else {
+        panic!("{decision:?}");
+    };
+    assert_eq!(deferred.attempt(), job.attempt());
+    assert_eq!(deferred.next_attempt_at(), until);
 }

@@ -53,6 +53,11 @@ pub enum ValidationError {
     },
     /// An endpoint with an empty keyring, whose deliveries could not be signed.
     NoSigningKey,
+    /// A health policy setting out of range.
+    InvalidHealthPolicy {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl ValidationError {
@@ -67,6 +72,7 @@ impl ValidationError {
             ValidationError::Url(e) => e.code(),
             ValidationError::InvalidRateLimit { .. } => "invalid_rate_limit",
             ValidationError::NoSigningKey => "no_signing_key",
+            ValidationError::InvalidHealthPolicy { .. } => "invalid_health_policy",
         }
     }
 }
@@ -97,6 +103,9 @@ impl fmt::Display for ValidationError {
             }
             ValidationError::NoSigningKey => {
                 f.write_str("the endpoint's keyring is empty, so its deliveries cannot be signed")
+            }
+            ValidationError::InvalidHealthPolicy { reason } => {
+                write!(f, "invalid health policy: {reason}")
             }
         }
     }

@@ -18,6 +18,9 @@
 //! - [`DeliveryJob::apply`]: a [`retry::Decision`](crate::retry::Decision)
 //!   applied to a job gives the next job or the end of the delivery
 //!   ([`Transition`]).
+//! - [`EndpointHealth`] under a [`HealthPolicy`]: a circuit breaker whose
+//!   open state defers jobs without spending attempts, and the rule that
+//!   disables an endpoint on 410 or after days of continuous failure.
 //!
 //! ```
 //! use webhook_kit::delivery::{
@@ -86,6 +89,8 @@ mod error;
 mod event;
 mod fanout;
 mod filter;
+mod health;
+mod health_policy;
 mod ids;
 mod job;
 mod record;
@@ -99,6 +104,11 @@ pub use error::{FanOutError, SourceError, TransitionError, UrlError, ValidationE
 pub use event::{Event, Payload};
 pub use fanout::{DEFAULT_MAX_PAYLOAD_BYTES, FanOut};
 pub use filter::{EventFilter, EventType};
+pub use health::{
+    Admission, Circuit, EndpointHealth, HEALTH_SCHEMA_VERSION, HealthDisableReason, HealthEvent,
+    Observation,
+};
+pub use health_policy::{HealthPolicy, MAX_BUCKETS};
 pub use ids::{DELIVERY_ID_DOMAIN, DeliveryId, EndpointId, OwnerId};
 pub use job::{DeliveryJob, JOB_SCHEMA_VERSION, Trigger};
 pub use record::{
