@@ -68,11 +68,11 @@ impl Trigger {
 ///   Webhooks suggests under 20 KB), or send a thin payload that the
 ///   receiver fetches the details for.
 /// - **The endpoint by reference, not a snapshot.** The job names the
-///   endpoint; the sender reads the URL, the keys and the enabled flag from
-///   the [`EndpointSource`](super::EndpointSource) at send time (as Svix
-///   does). A URL change or a key rotation applies to pending retries; a
-///   deleted or disabled endpoint ends them, and re-enabling one before a
-///   retry is due keeps it.
+///   endpoint; whoever sends it reads the URL, the keys and the enabled
+///   flag from the [`EndpointSource`](super::EndpointSource) at send time
+///   (as Svix does). So a URL change or a key rotation applies to pending
+///   retries, a deleted or disabled endpoint ends them, and re-enabling one
+///   before a retry is due keeps that retry.
 /// - **No secret and no signature.** Both are computed at send time, with
 ///   a fresh `webhook-timestamp` on each attempt.
 /// - **Timing**: `attempt` is the number of the attempt this job makes (1
