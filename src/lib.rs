@@ -5,6 +5,7 @@
 
 pub mod conformance;
 mod crypto;
+pub mod delivery;
 #[cfg(feature = "ed25519")]
 mod ed25519;
 mod error;
