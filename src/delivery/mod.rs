@@ -21,6 +21,13 @@
 //! - [`EndpointHealth`] under a [`HealthPolicy`]: a circuit breaker whose
 //!   open state defers jobs without spending attempts, and the rule that
 //!   disables an endpoint on 410 or after days of continuous failure.
+//! - [`JobQueue`], [`AttemptLog`] and [`DeadLetterSink`]: the stores a
+//!   sender needs, as traits for the user's backend, with bounded
+//!   in-memory versions ([`MemoryJobQueue`], [`MemoryAttemptLog`],
+//!   [`MemoryDeadLetters`]). Jobs are leased with fencing tokens and
+//!   delivered at least once: a worker that crashes between claim and
+//!   complete loses its lease, the job runs again, and receivers
+//!   deduplicate on the delivery's message id (see [`JobQueue`]).
 //!
 //! ```
 //! use webhook_kit::delivery::{
@@ -83,6 +90,7 @@
 //! # }).unwrap();
 //! ```
 
+mod dead_letter;
 mod endpoint;
 mod endpoint_url;
 mod error;
@@ -93,11 +101,17 @@ mod health;
 mod health_policy;
 mod ids;
 mod job;
+mod log;
+mod queue;
 mod record;
 mod schema;
 mod source;
+mod store_error;
 mod transition;
 
+pub use dead_letter::{
+    DeadCause, DeadLetter, DeadLetterSink, DynDeadLetterSink, MemoryDeadLetters,
+};
 pub use endpoint::{Endpoint, RateLimit};
 pub use endpoint_url::{EndpointUrl, UrlRules};
 pub use error::{FanOutError, SourceError, TransitionError, UrlError, ValidationError};
@@ -111,9 +125,12 @@ pub use health::{
 pub use health_policy::{HealthPolicy, MAX_BUCKETS};
 pub use ids::{DELIVERY_ID_DOMAIN, DeliveryId, EndpointId, OwnerId};
 pub use job::{DeliveryJob, JOB_SCHEMA_VERSION, Trigger};
+pub use log::{AttemptLog, DynAttemptLog, MemoryAttemptLog};
+pub use queue::{ClaimedJob, DynJobQueue, Enqueued, JobQueue, LeaseToken, MemoryJobQueue};
 pub use record::{
     AttemptRecord, BodyExcerpt, DEFAULT_EXCERPT_BYTES, ErrorKind, MAX_ERROR_MESSAGE_BYTES,
     RECORD_SCHEMA_VERSION,
 };
 pub use source::{DynEndpointSource, EndpointSource, MemoryEndpointSource};
+pub use store_error::StoreError;
 pub use transition::{DeadLetterReason, Transition};
