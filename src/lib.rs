@@ -17,6 +17,8 @@ mod provider;
 pub mod providers;
 pub mod retry;
 mod secret;
+#[cfg(feature = "sender")]
+pub mod send;
 pub mod sign;
 #[cfg(test)]
 mod test_support;

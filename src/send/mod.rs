@@ -1,0 +1,48 @@
+//! Sending one delivery attempt over HTTP (feature `sender`).
+//!
+//! [`Sender::attempt`] takes an [`Endpoint`](crate::delivery::Endpoint), a
+//! [`DeliveryJob`](crate::delivery::DeliveryJob) and the time, signs the
+//! job afresh, POSTs it, and returns an [`AttemptReport`]: the
+//! [`AttemptResult`](crate::retry::AttemptResult) the retry policy
+//! classifies, the timings, the connected address, a capped excerpt of the
+//! response body, and what the attempt record needs. It makes exactly one
+//! attempt: retries go through the schedule, so every attempt is logged.
+//!
+//! The client is built once by [`SenderBuilder`]: reqwest over rustls
+//! (the `aws-lc-rs` provider, certificates verified, TLS 1.2 at least),
+//! HTTP/1.1, no redirects followed, no proxies from the environment, no
+//! compression asked for, a fixed `User-Agent` ([`USER_AGENT`]), and the
+//! [address guard](crate::guard) as its only resolver.
+
+mod builder;
+mod error;
+mod report;
+mod resolve;
+mod sender;
+mod sf;
+
+use std::time::Duration;
+
+pub use builder::SenderBuilder;
+pub use error::{BuildError, SendError};
+pub use report::{AttemptReport, MAX_RETRY_AFTER_BYTES};
+pub use sender::Sender;
+pub use sf::sf_string;
+
+/// The `User-Agent` of every request: `webhook-kit/<version>`.
+pub const USER_AGENT: &str = concat!("webhook-kit/", env!("CARGO_PKG_VERSION"));
+
+/// The default time to set up a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The default time budget of the host lookup.
+pub const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The default hard deadline of an attempt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The longest deadline a sender accepts.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default read limit of a response body: 64 KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;

@@ -1,0 +1,351 @@
+//! One attempt: sign afresh, check the destination, POST, read a capped
+//! body, and say what happened.
+
+use std::error::Error as StdError;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use tokio::time::Instant;
+use url::Host;
+
+use super::builder::SenderBuilder;
+use super::error::SendError;
+use super::report::{AttemptReport, MAX_RETRY_AFTER_BYTES};
+use super::resolve::ResolveFailure;
+use super::sf::sf_string;
+use crate::delivery::{BodyExcerpt, DeliveryJob, Endpoint};
+use crate::guard::{Guard, GuardError, TargetHost};
+use crate::retry::{AttemptResult, DELIVERY_CONTROL_HEADER, ReceiverControl, TransportError};
+use crate::time::Timestamp;
+
+/// The header carrying the message id for generic idempotency middleware.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The checked settings a sender keeps besides its client.
+#[derive(Clone, Debug)]
+pub(super) struct Settings {
+    pub(super) timeout: Duration,
+    pub(super) max_payload_bytes: usize,
+    pub(super) max_response_bytes: usize,
+    pub(super) max_stored_bytes: usize,
+    pub(super) content_type: HeaderValue,
+    pub(super) idempotency_key: bool,
+    pub(super) https_only: bool,
+}
+
+/// Sends single delivery attempts over one pooled HTTP client, behind the
+/// address guard.
+///
+/// Cheap to clone (the client and the guard are shared); build it once
+/// with [`SenderBuilder`] and reuse it, so connections are pooled.
+///
+/// # Security
+///
+/// Every destination passes the address guard before a connection is
+/// made: host names through the client's only resolver, which hands on
+/// the checked addresses alone, and IP-literal URLs before the request.
+/// Redirects are never followed, and proxies from the environment are
+/// ignored.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    client: reqwest::Client,
+    guard: Arc<Guard>,
+    settings: Arc<Settings>,
+}
+
+impl Sender {
+    /// The builder, with the defaults.
+    pub fn builder() -> SenderBuilder {
+        SenderBuilder::new()
+    }
+
+    pub(super) fn from_parts(
+        client: reqwest::Client,
+        guard: Arc<Guard>,
+        settings: Settings,
+    ) -> Sender {
+        Sender {
+            client,
+            guard,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// The hard deadline of one attempt.
+    pub fn timeout(&self) -> Duration {
+        self.settings.timeout
+    }
+
+    /// The address guard destinations pass.
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// Makes one attempt of `job` to `endpoint` at `now`.
+    ///
+    /// The request is signed afresh with the endpoint's signer: the job's
+    /// message id and body, and `now` as the timestamp. The report's
+    /// result is [`AttemptResult::Blocked`] (with the
+    /// [guard's error](AttemptReport::guard_error)) when the destination
+    /// is refused, and nothing is sent then. A status is reported as it is
+    /// (a 3xx is not followed), whatever the body: a body cut at the read
+    /// limit, or whose reading failed, is marked truncated.
+    ///
+    /// Must run inside a Tokio runtime with its time driver enabled.
+    ///
+    /// # Errors
+    ///
+    /// Nothing is sent, and no attempt is made, on
+    /// [`SendError::EndpointMismatch`] when the job is for another
+    /// endpoint, [`SendError::PayloadTooLarge`], [`SendError::NotHttps`]
+    /// for an `http` URL on an https-only sender, [`SendError::Sign`] when
+    /// no key is active at `now`, and [`SendError::InvalidHeader`].
+    pub async fn attempt(
+        &self,
+        endpoint: &Endpoint,
+        job: &DeliveryJob,
+        now: Timestamp,
+    ) -> Result<AttemptReport, SendError> {
+        let settings = &*self.settings;
+        if job.endpoint_id() != endpoint.id() {
+            return Err(SendError::EndpointMismatch);
+        }
+        let payload = job.payload().as_bytes();
+        if payload.len() > settings.max_payload_bytes {
+            return Err(SendError::PayloadTooLarge {
+                len: payload.len(),
+                max: settings.max_payload_bytes,
+            });
+        }
+        let url = endpoint.url();
+        if settings.https_only && !url.is_https() {
+            return Err(SendError::NotHttps);
+        }
+        let headers = self.headers(endpoint, job, now)?;
+
+        // reqwest does not call the resolver for IP literals: check them here.
+        if let Err(e) = self.check_literal(url.as_url()) {
+            let mut report = AttemptReport::new(AttemptResult::Blocked, now);
+            report.error_message = Some(format!("refused by the address guard: {e}"));
+            report.guard_error = Some(e);
+            return Ok(report);
+        }
+
+        let started = Instant::now();
+        let deadline = started + settings.timeout;
+        let request = self
+            .client
+            .post(url.as_url().clone())
+            .headers(headers)
+            .body(payload.to_vec())
+            .send();
+        let mut report = match tokio::time::timeout_at(deadline, request).await {
+            Err(_) => failure(now, TransportError::TotalTimeout, "the attempt timed out"),
+            Ok(Err(e)) => from_error(now, e),
+            Ok(Ok(response)) => self.read_response(now, response, deadline).await,
+        };
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// The signed headers, the content type and the optional
+    /// `Idempotency-Key`.
+    fn headers(
+        &self,
+        endpoint: &Endpoint,
+        job: &DeliveryJob,
+        now: Timestamp,
+    ) -> Result<HeaderMap, SendError> {
+        let signed = endpoint
+            .signer()
+            .sign(job.message_id(), now, job.payload().as_bytes())?;
+        let mut map = HeaderMap::new();
+        map.insert(CONTENT_TYPE, self.settings.content_type.clone());
+        for (name, value) in signed.iter() {
+            let invalid = || SendError::InvalidHeader {
+                name: name.to_owned(),
+            };
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+            map.append(header, value);
+        }
+        if self.settings.idempotency_key {
+            let invalid = || SendError::InvalidHeader {
+                name: IDEMPOTENCY_KEY.to_owned(),
+            };
+            let key = sf_string(job.message_id().as_str()).ok_or_else(invalid)?;
+            let value = HeaderValue::from_str(&key).map_err(|_| invalid())?;
+            map.insert(HeaderName::from_static(IDEMPOTENCY_KEY), value);
+        }
+        Ok(map)
+    }
+
+    /// The guard's verdict on an IP-literal host; names pass here and are
+    /// checked by the resolver.
+    fn check_literal(&self, url: &url::Url) -> Result<(), GuardError> {
+        let ip = match url.host() {
+            Some(Host::Ipv4(ip)) => ip.into(),
+            Some(Host::Ipv6(ip)) => ip.into(),
+            _ => return Ok(()),
+        };
+        self.guard.check_target(&TargetHost::Ip(ip), &[ip])
+    }
+
+    /// The status, the headers the policy reads, and the body up to the
+    /// read limit, before `deadline`.
+    async fn read_response(
+        &self,
+        now: Timestamp,
+        mut response: reqwest::Response,
+        deadline: Instant,
+    ) -> AttemptReport {
+        let settings = &*self.settings;
+        let mut report = AttemptReport::new(
+            AttemptResult::Response {
+                status: response.status().as_u16(),
+            },
+            now,
+        );
+        report.connected_addr = response.remote_addr();
+        report.retry_after = response.headers().get(RETRY_AFTER).map(|v| {
+            let bytes = v.as_bytes();
+            bytes.get(..MAX_RETRY_AFTER_BYTES).unwrap_or(bytes).to_vec()
+        });
+        report.control = response
+            .headers()
+            .get(DELIVERY_CONTROL_HEADER)
+            .and_then(|v| ReceiverControl::parse(v.as_bytes()));
+
+        let mut read: Vec<u8> = Vec::new();
+        let mut cut = false;
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Err(_) => {
+                    report.error_message =
+                        Some("the response body was not read in time".to_owned());
+                    cut = true;
+                    break;
+                }
+                Ok(Err(e)) => {
+                    report.error_message = Some(format!(
+                        "reading the response body failed: {}",
+                        chain(&e.without_url())
+                    ));
+                    cut = true;
+                    break;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => chunk,
+            };
+            let room = settings.max_response_bytes.saturating_sub(read.len());
+            if chunk.len() > room {
+                // Stop here: the rest is never read, and the connection is dropped.
+                read.extend_from_slice(chunk.get(..room).unwrap_or_default());
+                cut = true;
+                break;
+            }
+            read.extend_from_slice(&chunk);
+        }
+        let excerpt = BodyExcerpt::new(&read, settings.max_stored_bytes);
+        report.body = Some(if cut {
+            excerpt.with_read_cut_short()
+        } else {
+            excerpt
+        });
+        report
+    }
+}
+
+/// A report of a transport failure.
+fn failure(now: Timestamp, error: TransportError, message: &str) -> AttemptReport {
+    let mut report = AttemptReport::new(AttemptResult::Transport(error), now);
+    report.error_message = Some(message.to_owned());
+    report
+}
+
+/// A report of a failed request, classified from reqwest's error.
+fn from_error(now: Timestamp, error: reqwest::Error) -> AttemptReport {
+    // The URL's path and query may be a credential: keep it out of the log.
+    let error = error.without_url();
+    let (result, guard) = match classify(&error) {
+        Classified::Blocked(guard) => (AttemptResult::Blocked, Some(guard)),
+        Classified::Transport(kind) => (AttemptResult::Transport(kind), None),
+    };
+    let mut report = AttemptReport::new(result, now);
+    report.guard_error = guard;
+    report.error_message = Some(chain(&error));
+    report
+}
+
+/// What a reqwest error stands for.
+enum Classified {
+    Blocked(GuardError),
+    Transport(TransportError),
+}
+
+/// Reads the error's source chain, most specific cause first.
+fn classify(error: &reqwest::Error) -> Classified {
+    let mut io_kind = None;
+    let mut source: Option<&(dyn StdError + 'static)> = error.source();
+    while let Some(cause) = source {
+        if let Some(failure) = cause.downcast_ref::<ResolveFailure>() {
+            return match failure {
+                ResolveFailure::Refused(guard) => Classified::Blocked(guard.clone()),
+                ResolveFailure::Lookup(_) | ResolveFailure::TimedOut => {
+                    Classified::Transport(TransportError::Dns)
+                }
+            };
+        }
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            io_kind.get_or_insert(io.kind());
+        }
+        source = cause.source();
+    }
+
+    let connect = error.is_connect();
+    let kind = if error.is_redirect() {
+        TransportError::Redirect
+    } else if error.is_timeout() && connect {
+        TransportError::ConnectTimeout
+    } else if error.is_timeout() {
+        TransportError::TotalTimeout
+    } else {
+        match io_kind {
+            Some(io::ErrorKind::ConnectionRefused) => TransportError::ConnectionRefused,
+            Some(
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof,
+            ) => TransportError::ConnectionReset,
+            Some(io::ErrorKind::TimedOut) if connect => TransportError::ConnectTimeout,
+            Some(io::ErrorKind::TimedOut) => TransportError::ReadTimeout,
+            // rustls reports handshake and certificate failures as invalid data.
+            Some(io::ErrorKind::InvalidData) if connect => TransportError::Tls,
+            Some(_) if connect => TransportError::ConnectionRefused,
+            _ if message_says_closed(error) => TransportError::ConnectionReset,
+            _ => TransportError::Protocol,
+        }
+    };
+    Classified::Transport(kind)
+}
+
+/// Whether the peer closed the connection before a whole response came:
+/// hyper says so in words only, with no typed cause to match.
+fn message_says_closed(error: &reqwest::Error) -> bool {
+    chain(error).contains("connection closed before message completed")
+}
+
+/// The error and its causes, joined.
+fn chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,456 @@
+//! The sender against real servers on 127.0.0.1, started by each test with
+//! hand-written HTTP/1.1 answers, so faults are under the test's control.
+#![cfg(feature = "sender")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on a broken fixture"
+)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use webhook_kit::delivery::{
+    DeliveryJob, Endpoint, EndpointId, EndpointUrl, Event, EventType, FanOut, OwnerId,
+};
+use webhook_kit::guard::{AllowList, GuardError};
+use webhook_kit::retry::{
+    AttemptOutcome, AttemptResult, Classifier, Decision, RetryPolicy, TransportError,
+};
+use webhook_kit::send::{SendError, Sender, SenderBuilder, USER_AGENT};
+use webhook_kit::sign::{MessageId, SigningSecret};
+use webhook_kit::{
+    KeyFormat, Keyring, Provider, Request, SecretEncoding, Timestamp, VerifierConfig,
+};
+
+const SECRET: [u8; 32] = [7; 32];
+const BODY: &str = r#"{"type":"invoice.paid","id":42}"#;
+
+/// A request as the server read it.
+#[derive(Debug)]
+struct Received {
+    head: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the test server does once it has read a request.
+#[derive(Clone)]
+enum Answer {
+    /// Writes these bytes and closes.
+    Raw(String),
+    /// Answers nothing for this long.
+    Hang(Duration),
+    /// Resets the connection.
+    Reset,
+    /// Announces and streams this many bytes, counting what it wrote.
+    Huge(usize, Arc<AtomicUsize>),
+}
+
+/// Reads one request: the head, then `Content-Length` bytes of body.
+async fn read_request(stream: &mut TcpStream) -> Option<Received> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let head = String::from_utf8(buf[..end].to_vec()).ok()?;
+    let mut lines = head.split("\r\n");
+    let first = lines.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = buf[end + 4..].to_vec();
+    while body.len() < len {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Received {
+        head: first,
+        headers,
+        body,
+    })
+}
+
+/// A server on 127.0.0.1 answering every connection with `answer`, and
+/// the requests it read.
+async fn serve(answer: Answer) -> (SocketAddr, mpsc::UnboundedReceiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let answer = answer.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut stream).await else {
+                    return;
+                };
+                let _ = tx.send(request);
+                match answer {
+                    Answer::Raw(text) => {
+                        let _ = stream.write_all(text.as_bytes()).await;
+                        let _ = stream.shutdown().await;
+                    }
+                    Answer::Hang(d) => tokio::time::sleep(d).await,
+                    Answer::Reset => {
+                        stream.set_zero_linger().unwrap();
+                        drop(stream);
+                    }
+                    Answer::Huge(len, written) => {
+                        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {len}\r\n\r\n");
+                        stream.write_all(head.as_bytes()).await.unwrap();
+                        let block = vec![b'x'; 64 * 1024];
+                        while written.load(Ordering::SeqCst) < len {
+                            if stream.write_all(&block).await.is_err() {
+                                break;
+                            }
+                            written.fetch_add(block.len(), Ordering::SeqCst);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+fn response(status: &str, extra: &str, body: &str) -> Answer {
+    Answer::Raw(format!(
+        "HTTP/1.1 {status}\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(1_700_000_000)
+}
+
+fn endpoint(url: &str) -> Endpoint {
+    Endpoint::new(
+        EndpointId::new("ep_1").unwrap(),
+        OwnerId::new("acme").unwrap(),
+        EndpointUrl::parse(url).unwrap(),
+        Keyring::from(SigningSecret::from_random_bytes(&SECRET).unwrap()),
+    )
+    .unwrap()
+}
+
+fn job(endpoint: &Endpoint, payload: &str) -> DeliveryJob {
+    let event = Event::new(
+        OwnerId::new("acme").unwrap(),
+        EventType::new("invoice.paid").unwrap(),
+        MessageId::new("msg_2b7kzA4p").unwrap(),
+        payload.to_owned(),
+        now(),
+    );
+    FanOut::new(&RetryPolicy::default())
+        .with_max_payload_bytes(64 << 20)
+        .jobs(&event, [endpoint], now())
+        .unwrap()
+        .remove(0)
+}
+
+/// A sender with short timeouts that may reach 127.0.0.1 only.
+fn loopback() -> SenderBuilder {
+    SenderBuilder::new()
+        .allow_list("127.0.0.1/32".parse::<AllowList>().unwrap())
+        .connect_timeout(Duration::from_millis(500))
+        .dns_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_millis(800))
+}
+
+fn sender() -> Sender {
+    loopback().build().unwrap()
+}
+
+#[tokio::test]
+async fn a_200_is_signed_the_standard_way_and_verifies() {
+    let (addr, mut seen) = serve(response("200 OK", "", "ok")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/hooks?t=secret", addr.port()));
+    let job = job(&ep, BODY);
+    let sender = loopback().idempotency_key(true).build().unwrap();
+
+    let report = sender.attempt(&ep, &job, now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 200 });
+    assert_eq!(
+        report.outcome(&Classifier::DEFAULT),
+        AttemptOutcome::Success { status: 200 }
+    );
+    assert_eq!(report.connected_addr(), Some(addr));
+    assert_eq!(report.response_body().unwrap().bytes(), b"ok");
+    assert!(!report.response_body().unwrap().is_truncated());
+    assert!(report.finished_at() >= report.started_at());
+
+    let got = seen.recv().await.unwrap();
+    assert_eq!(got.head, "POST /hooks?t=secret HTTP/1.1");
+    assert_eq!(got.body, BODY.as_bytes());
+    assert_eq!(got.header("content-type"), Some("application/json"));
+    assert_eq!(got.header("user-agent"), Some(USER_AGENT));
+    assert!(USER_AGENT.starts_with("webhook-kit/"));
+    assert_eq!(got.header("webhook-id"), Some("msg_2b7kzA4p"));
+    assert_eq!(got.header("webhook-timestamp"), Some("1700000000"));
+    assert_eq!(got.header("idempotency-key"), Some("\"msg_2b7kzA4p\""));
+    assert_eq!(got.header("accept-encoding"), None);
+
+    // The receiving side verifies with the crate's Standard Webhooks verifier.
+    let config = VerifierConfig::new().with_key(
+        SigningSecret::from_random_bytes(&SECRET)
+            .unwrap()
+            .to_whsec(),
+        KeyFormat::Secret(SecretEncoding::WhsecBase64),
+    );
+    let headers: Vec<(String, String)> = got.headers.clone();
+    let signed = headers
+        .iter()
+        .fold(webhook_kit::SignedHeaders::default(), |h, (n, v)| {
+            h.with_header(n.clone(), v.clone())
+        });
+    let outcome = Provider::StandardWebhooks
+        .verifier(&config)
+        .unwrap()
+        .verify_request(&Request::new(&signed, &got.body), now())
+        .unwrap();
+    assert_eq!(
+        outcome.verified().unwrap().delivery_id(),
+        Some("msg_2b7kzA4p")
+    );
+
+    // The record carries what the attempt saw.
+    let record = report.record(&job, Decision::Delivered);
+    assert_eq!(record.status(), Some(200));
+    assert_eq!(record.connected_addr(), Some(addr.ip()));
+}
+
+#[tokio::test]
+async fn each_attempt_is_signed_at_its_own_time() {
+    let (addr, mut seen) = serve(response("200 OK", "", "")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let job = job(&ep, BODY);
+    let later = Timestamp::from_unix_seconds(1_700_000_600);
+    sender().attempt(&ep, &job, later).await.unwrap();
+    let got = seen.recv().await.unwrap();
+    assert_eq!(got.header("webhook-timestamp"), Some("1700000600"));
+    assert_eq!(got.header("idempotency-key"), None);
+}
+
+#[tokio::test]
+async fn a_500_is_reported_with_its_body() {
+    let (addr, _seen) = serve(response("500 Internal Server Error", "", "boom")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 500 });
+    assert!(report.outcome(&Classifier::DEFAULT).is_retryable());
+    assert_eq!(report.response_body().unwrap().to_text_lossy(), "boom");
+}
+
+#[tokio::test]
+async fn a_429_carries_its_retry_after() {
+    let (addr, _seen) = serve(response(
+        "429 Too Many Requests",
+        "retry-after: 120\r\n",
+        "",
+    ))
+    .await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 429 });
+    assert_eq!(report.retry_after(), Some(&b"120"[..]));
+    assert!(matches!(
+        report.outcome(&Classifier::DEFAULT),
+        AttemptOutcome::Throttled { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let (target, mut target_seen) = serve(response("200 OK", "", "")).await;
+    let location = format!("location: http://127.0.0.1:{}/elsewhere\r\n", target.port());
+    let (addr, _seen) = serve(response("302 Found", &location, "")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 302 });
+    assert!(report.outcome(&Classifier::DEFAULT).is_retryable());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(target_seen.try_recv().is_err(), "the redirect was followed");
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_times_out() {
+    let (addr, _seen) = serve(Answer::Hang(Duration::from_secs(10))).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let started = Instant::now();
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::TotalTimeout)
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(report.elapsed() >= Duration::from_millis(700));
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_reported() {
+    let (addr, _seen) = serve(Answer::Reset).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::ConnectionReset),
+        "{:?}",
+        report.error_message()
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_reported() {
+    // Bind and drop a listener: its port is then closed.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = endpoint(&format!("http://127.0.0.1:{port}/"));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::ConnectionRefused),
+        "{:?}",
+        report.error_message()
+    );
+}
+
+#[tokio::test]
+async fn a_huge_response_is_read_to_the_cap_only() {
+    let written = Arc::new(AtomicUsize::new(0));
+    let total = 50 << 20;
+    let (addr, _seen) = serve(Answer::Huge(total, Arc::clone(&written))).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let sender = loopback().max_stored_bytes(4096).build().unwrap();
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 200 });
+    let body = report.response_body().unwrap();
+    assert!(body.is_truncated());
+    assert_eq!(body.bytes().len(), 4096);
+    assert_eq!(body.len_read(), 64 * 1024);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        written.load(Ordering::SeqCst) < total / 2,
+        "the whole body was pulled"
+    );
+}
+
+#[tokio::test]
+async fn localhost_is_refused_unless_allow_listed() {
+    let (addr, mut seen) = serve(response("200 OK", "", "")).await;
+    let ep = endpoint(&format!("http://localhost:{}/", addr.port()));
+    let sender = SenderBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Blocked,
+        "{:?}",
+        report.error_message()
+    );
+    assert!(matches!(
+        report.guard_error(),
+        Some(GuardError::Forbidden { .. })
+    ));
+    assert_eq!(
+        report.outcome(&Classifier::DEFAULT),
+        AttemptOutcome::Blocked
+    );
+    assert_eq!(report.connected_addr(), None);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(seen.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn ip_literals_outside_the_allow_list_are_refused_before_connecting() {
+    for url in [
+        "http://10.0.0.1/hook",
+        "http://127.0.0.2:9/",
+        "http://[::1]:9/",
+        "http://169.254.169.254/",
+    ] {
+        let ep = endpoint(url);
+        let started = Instant::now();
+        let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+        assert_eq!(report.result(), AttemptResult::Blocked, "{url}");
+        assert!(
+            matches!(report.guard_error(), Some(GuardError::Forbidden { .. })),
+            "{url}"
+        );
+        assert_eq!(report.elapsed(), Duration::ZERO, "{url}");
+        assert!(started.elapsed() < Duration::from_millis(100), "{url}");
+        let record = report.record(&job(&ep, BODY), Decision::Delivered);
+        assert!(
+            record
+                .error_message()
+                .unwrap()
+                .contains("refused by the address guard")
+        );
+    }
+}
+
+#[tokio::test]
+async fn oversized_payloads_are_refused_before_sending() {
+    let ep = endpoint("http://10.0.0.1/");
+    let big = "x".repeat(2048);
+    let sender = loopback().max_payload_bytes(1024).build().unwrap();
+    let err = sender
+        .attempt(&ep, &job(&ep, &big), now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SendError::PayloadTooLarge {
+            len: 2048,
+            max: 1024
+        }
+    );
+}
+
+#[tokio::test]
+async fn https_only_refuses_http_urls() {
+    let ep = endpoint("http://127.0.0.1:9/");
+    let sender = loopback().https_only(true).build().unwrap();
+    let err = sender
+        .attempt(&ep, &job(&ep, BODY), now())
+        .await
+        .unwrap_err();
+    assert_eq!(err, SendError::NotHttps);
+}
