@@ -454,3 +454,49 @@ async fn https_only_refuses_http_urls() {
         .unwrap_err();
     assert_eq!(err, SendError::NotHttps);
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_keeps_the_status() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial";
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        read_request(&mut stream).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    });
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let started = Instant::now();
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(report.result(), AttemptResult::Response { status: 200 });
+    let body = report.response_body().unwrap();
+    assert_eq!(body.bytes(), b"partial");
+    assert!(body.is_truncated());
+    assert!(report.error_message().is_some());
+}
+
+#[tokio::test]
+async fn a_failed_tls_handshake_is_a_tls_error() {
+    // A plain-text server behind an https URL: the handshake cannot succeed.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut hello = [0u8; 512];
+        let _ = stream.read(&mut hello).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    });
+    let ep = endpoint(&format!("https://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::Tls),
+        "{:?}",
+        report.error_message()
+    );
+}

@@ -143,7 +143,7 @@ impl Sender {
             .send();
         let mut report = match tokio::time::timeout_at(deadline, request).await {
             Err(_) => failure(now, TransportError::TotalTimeout, "the attempt timed out"),
-            Ok(Err(e)) => from_error(now, e),
+            Ok(Err(e)) => from_error(now, e, url.is_https()),
             Ok(Ok(response)) => self.read_response(now, response, deadline).await,
         };
         report.elapsed = started.elapsed();
@@ -266,10 +266,10 @@ fn failure(now: Timestamp, error: TransportError, message: &str) -> AttemptRepor
 }
 
 /// A report of a failed request, classified from reqwest's error.
-fn from_error(now: Timestamp, error: reqwest::Error) -> AttemptReport {
+fn from_error(now: Timestamp, error: reqwest::Error, https: bool) -> AttemptReport {
     // The URL's path and query may be a credential: keep it out of the log.
     let error = error.without_url();
-    let (result, guard) = match classify(&error) {
+    let (result, guard) = match classify(&error, https) {
         Classified::Blocked(guard) => (AttemptResult::Blocked, Some(guard)),
         Classified::Transport(kind) => (AttemptResult::Transport(kind), None),
     };
@@ -286,7 +286,7 @@ enum Classified {
 }
 
 /// Reads the error's source chain, most specific cause first.
-fn classify(error: &reqwest::Error) -> Classified {
+fn classify(error: &reqwest::Error, https: bool) -> Classified {
     let mut io_kind = None;
     let mut source: Option<&(dyn StdError + 'static)> = error.source();
     while let Some(cause) = source {
@@ -322,8 +322,9 @@ fn classify(error: &reqwest::Error) -> Classified {
             ) => TransportError::ConnectionReset,
             Some(io::ErrorKind::TimedOut) if connect => TransportError::ConnectTimeout,
             Some(io::ErrorKind::TimedOut) => TransportError::ReadTimeout,
-            // rustls reports handshake and certificate failures as invalid data.
-            Some(io::ErrorKind::InvalidData) if connect => TransportError::Tls,
+            // Past TCP, what else fails while connecting to https is the
+            // handshake (rustls gives no typed cause through reqwest).
+            _ if connect && https => TransportError::Tls,
             Some(_) if connect => TransportError::ConnectionRefused,
             _ if message_says_closed(error) => TransportError::ConnectionReset,
             _ => TransportError::Protocol,
