@@ -500,3 +500,17 @@ async fn a_failed_tls_handshake_is_a_tls_error() {
         report.error_message()
     );
 }
+
+#[tokio::test]
+async fn too_many_response_headers_are_a_protocol_error() {
+    let extra: String = (0..200).map(|i| format!("x-h{i}: v\r\n")).collect();
+    let (addr, _seen) = serve(response("200 OK", &extra, "")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let report = sender().attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::Protocol),
+        "{:?}",
+        report.error_message()
+    );
+}

@@ -11,7 +11,7 @@ use super::resolve::GuardedResolver;
 use super::sender::{Sender, Settings};
 use super::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    MAX_TIMEOUT, USER_AGENT,
+    MAX_RESPONSE_HEADERS, MAX_TIMEOUT, USER_AGENT,
 };
 use crate::delivery::{DEFAULT_EXCERPT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES};
 use crate::guard::{AllowList, Guard};
@@ -206,6 +206,7 @@ impl SenderBuilder {
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .https_only(self.https_only)
             .http1_only()
+            .http1_max_headers(MAX_RESPONSE_HEADERS)
             .build()
             .map_err(BuildError::Client)?;
 

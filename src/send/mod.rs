@@ -46,3 +46,8 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default read limit of a response body: 64 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// The most response header fields read; a response with more is a
+/// protocol error. (Header bytes are bounded by the HTTP/1.1 parser's
+/// buffer, about 400 KiB.)
+pub const MAX_RESPONSE_HEADERS: usize = 64;

@@ -134,7 +134,8 @@ impl Sender {
         }
 
         let started = Instant::now();
-        let deadline = started + settings.timeout;
+        // At most 30 s ahead: cannot overflow; the fallback only fails closed.
+        let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         let request = self
             .client
             .post(url.as_url().clone())
