@@ -514,3 +514,64 @@ async fn too_many_response_headers_are_a_protocol_error() {
         report.error_message()
     );
 }
+
+#[tokio::test]
+async fn a_report_feeds_the_policy_and_the_record() {
+    let (addr, _seen) = serve(response(
+        "503 Service Unavailable",
+        "retry-after: 90\r\n",
+        "busy",
+    ))
+    .await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let job = job(&ep, BODY);
+    let report = sender().attempt(&ep, &job, now()).await.unwrap();
+
+    let policy = RetryPolicy::default();
+    let outcome = report.outcome(&policy.classifier());
+    let mut input = job.attempt_input(report.finished_at());
+    if let Some(value) = report.retry_after() {
+        input = input.with_retry_after(value);
+    }
+    let verdict = policy.decide(outcome, &input);
+    let Decision::RetryAt { not_before, .. } = verdict.decision else {
+        panic!("{verdict:?}");
+    };
+    assert!(not_before >= report.finished_at().saturating_add(Duration::from_secs(90)));
+
+    let record = report.record(&job, verdict.decision);
+    assert_eq!(record.status(), Some(503));
+    assert_eq!(record.response_body().unwrap().bytes(), b"busy");
+    assert_eq!(record.decision(), verdict.decision);
+}
+
+// Linux drops SYNs to a listener whose accept queue is full; other systems
+// may refuse them instead.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_listener_that_never_accepts_is_a_connect_timeout() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        let connect = tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr));
+        if let Ok(Ok(stream)) = connect.await {
+            fillers.push(stream);
+        }
+    }
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let sender = loopback()
+        .connect_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Transport(TransportError::ConnectTimeout),
+        "{:?}",
+        report.error_message()
+    );
+    drop((listener, fillers));
+}
