@@ -93,7 +93,10 @@ impl Sender {
     /// (a 3xx is not followed), whatever the body: a body cut at the read
     /// limit, or whose reading failed, is marked truncated.
     ///
-    /// Must run inside a Tokio runtime with its time driver enabled.
+    /// # Panics
+    ///
+    /// When polled outside a Tokio runtime with its time and I/O drivers
+    /// enabled (as every reqwest request does).
     ///
     /// # Errors
     ///
