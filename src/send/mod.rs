@@ -15,7 +15,10 @@
 //! [address guard](crate::guard) as its only resolver.
 
 mod builder;
+mod dispatch;
+mod dispatch_error;
 mod error;
+mod hooks;
 mod report;
 mod resolve;
 mod sender;
@@ -24,7 +27,13 @@ mod sf;
 use std::time::Duration;
 
 pub use builder::SenderBuilder;
+pub use dispatch::{
+    DEFAULT_CONCURRENCY, DEFAULT_LEASE, DEFAULT_MEMORY_CAPACITY, DEFAULT_POLL_INTERVAL,
+    DEFAULT_UNAVAILABLE_DELAY, Dispatcher, DispatcherBuilder, Submitted,
+};
+pub use dispatch_error::DispatchError;
 pub use error::{BuildError, SendError};
+pub use hooks::{DispatchHooks, NoHooks};
 pub use report::{AttemptReport, MAX_RETRY_AFTER_BYTES};
 pub use sender::Sender;
 pub use sf::sf_string;

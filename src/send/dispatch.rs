@@ -1,0 +1,751 @@
+//! The delivery loop: jobs from the queue, through the sender and the
+//! retry policy, to the attempt log, the queue again or the dead letters.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::delivery::{
+    Admission, ClaimedJob, DeadLetter, DeliveryId, DynAttemptLog, DynDeadLetterSink,
+    DynEndpointSource, DynJobQueue, Endpoint, EndpointHealth, EndpointId, Enqueued, Event, FanOut,
+    HealthDisableReason, HealthEvent, HealthPolicy, MemoryAttemptLog, MemoryDeadLetters,
+    MemoryEndpointSource, MemoryJobQueue, Observation, Transition,
+};
+use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, JobQueue};
+use crate::retry::{Decision, RetryPolicy};
+use crate::time::{Clock, SystemClock, Timestamp};
+
+use super::{DispatchError, DispatchHooks, NoHooks, Sender};
+
+/// The default global cap on attempts in flight.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// The default job lease: the longest sender deadline plus a margin.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// The default wait between polls of an empty queue.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The default delay of a job whose endpoint cannot take it now (missing,
+/// disabled, at its in-flight cap, or refused by the sender's checks).
+pub const DEFAULT_UNAVAILABLE_DELAY: Duration = Duration::from_secs(60);
+
+/// The capacity of each default in-memory store.
+pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
+
+/// Sends queued delivery jobs, one attempt each, and settles them.
+///
+/// Each claimed job goes through these steps:
+///
+/// 1. The endpoint is read from the [`EndpointSource`]. A missing or
+///    disabled endpoint, or a source error, defers the job by the
+///    unavailable delay without spending an attempt, so an endpoint that
+///    comes back gets its messages; past the job's `max_age` deadline it
+///    is dead-lettered (`max_age_exceeded`).
+/// 2. The endpoint's health admits it or not. An open circuit, the
+///    endpoint's [`RateLimit`](crate::delivery::RateLimit), or its
+///    in-flight cap defer the job without spending an attempt. An
+///    endpoint that health disabled on a receiver's request (410) has its
+///    jobs dead-lettered as disabled; one disabled for failing
+///    continuously has them deferred, until the user disables it.
+/// 3. [`Sender::attempt`] makes the attempt; the retry policy evaluates
+///    its result with the response's `Retry-After`; the job moves on by
+///    [`DeliveryJob::apply_verdict`](crate::delivery::DeliveryJob::apply_verdict). A sender refusal (nothing sent)
+///    defers the job by the unavailable delay and is reported.
+/// 4. The attempt is appended to the [`AttemptLog`] before the job is
+///    settled; then the job is rescheduled, completed, or put in the
+///    [`DeadLetterSink`] and completed. A dead letter that cannot be
+///    stored leaves the job released in the queue, never lost.
+/// 5. Health counts the outcome; its events reach the hooks.
+///
+/// Delivery is at least once: a store failure after the attempt may lead
+/// to the job being sent again, with the same `webhook-id`.
+///
+/// Health and pacing state are kept in memory, per dispatcher.
+///
+/// # Panics
+///
+/// The run loops spawn Tokio tasks: they panic outside a Tokio runtime
+/// with the time and I/O drivers enabled.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: Sender,
+    policy: RetryPolicy,
+    health_policy: HealthPolicy,
+    fanout: FanOut,
+    source: Arc<dyn DynEndpointSource>,
+    queue: Arc<dyn DynJobQueue>,
+    log: Arc<dyn DynAttemptLog>,
+    dead: Arc<dyn DynDeadLetterSink>,
+    clock: Arc<dyn Clock>,
+    hooks: Arc<dyn DispatchHooks>,
+    global: Arc<Semaphore>,
+    concurrency: usize,
+    lease: Duration,
+    poll: Duration,
+    unavailable_delay: Duration,
+    endpoints: Mutex<HashMap<EndpointId, EndpointState>>,
+    // Deliveries this dispatcher queued that have not ended yet.
+    outstanding: AtomicUsize,
+}
+
+/// In-memory state of one endpoint.
+struct EndpointState {
+    health: EndpointHealth,
+    in_flight: Arc<Semaphore>,
+    window_start: Timestamp,
+    window_count: u32,
+}
+
+/// Builds a [`Dispatcher`]; everything but the sender has a default.
+pub struct DispatcherBuilder {
+    sender: Sender,
+    policy: RetryPolicy,
+    health_policy: HealthPolicy,
+    max_payload_bytes: Option<usize>,
+    source: Arc<dyn DynEndpointSource>,
+    queue: Arc<dyn DynJobQueue>,
+    log: Arc<dyn DynAttemptLog>,
+    dead: Arc<dyn DynDeadLetterSink>,
+    clock: Arc<dyn Clock>,
+    hooks: Arc<dyn DispatchHooks>,
+    concurrency: usize,
+    lease: Duration,
+    poll: Duration,
+    unavailable_delay: Duration,
+}
+
+impl DispatcherBuilder {
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The endpoint health policy (default: [`HealthPolicy::default`]).
+    pub fn health_policy(mut self, policy: HealthPolicy) -> Self {
+        self.health_policy = policy;
+        self
+    }
+
+    /// The largest payload [`Dispatcher::submit`] accepts (default: the
+    /// fan-out's).
+    pub fn max_payload_bytes(mut self, max: usize) -> Self {
+        self.max_payload_bytes = Some(max);
+        self
+    }
+
+    /// Where endpoints are read (default: an empty [`MemoryEndpointSource`]).
+    pub fn source(mut self, source: Arc<dyn DynEndpointSource>) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// The job queue (default: a [`MemoryJobQueue`]).
+    pub fn queue(mut self, queue: Arc<dyn DynJobQueue>) -> Self {
+        self.queue = queue;
+        self
+    }
+
+    /// The attempt log (default: a [`MemoryAttemptLog`]).
+    pub fn attempt_log(mut self, log: Arc<dyn DynAttemptLog>) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// The dead-letter store (default: [`MemoryDeadLetters`]).
+    pub fn dead_letters(mut self, dead: Arc<dyn DynDeadLetterSink>) -> Self {
+        self.dead = dead;
+        self
+    }
+
+    /// The clock the loop reads (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The hooks (default: [`NoHooks`]).
+    pub fn hooks(mut self, hooks: Arc<dyn DispatchHooks>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The most attempts in flight at once, at least 1 (default:
+    /// [`DEFAULT_CONCURRENCY`]).
+    pub fn concurrency(mut self, max: usize) -> Self {
+        self.concurrency = max.max(1);
+        self
+    }
+
+    /// The job lease (default: [`DEFAULT_LEASE`]); keep it longer than the
+    /// sender's timeout plus a margin.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The wait between polls of a queue with nothing due (default:
+    /// [`DEFAULT_POLL_INTERVAL`]).
+    pub fn poll_interval(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// How long a job waits when its endpoint cannot take it (default:
+    /// [`DEFAULT_UNAVAILABLE_DELAY`]).
+    pub fn unavailable_delay(mut self, delay: Duration) -> Self {
+        self.unavailable_delay = delay;
+        self
+    }
+
+    /// The dispatcher.
+    pub fn build(self) -> Dispatcher {
+        let mut fanout = FanOut::new(&self.policy);
+        if let Some(max) = self.max_payload_bytes {
+            fanout = fanout.with_max_payload_bytes(max);
+        }
+        Dispatcher {
+            inner: Arc::new(Inner {
+                sender: self.sender,
+                policy: self.policy,
+                health_policy: self.health_policy,
+                fanout,
+                source: self.source,
+                queue: self.queue,
+                log: self.log,
+                dead: self.dead,
+                clock: self.clock,
+                hooks: self.hooks,
+                global: Arc::new(Semaphore::new(self.concurrency)),
+                concurrency: self.concurrency,
+                lease: self.lease,
+                poll: self.poll,
+                unavailable_delay: self.unavailable_delay,
+                endpoints: Mutex::new(HashMap::new()),
+                outstanding: AtomicUsize::new(0),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for DispatcherBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DispatcherBuilder")
+            .field("concurrency", &self.concurrency)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("concurrency", &self.inner.concurrency)
+            .field("lease", &self.inner.lease)
+            .field("outstanding", &self.outstanding())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Dispatcher::submit`] queued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Submitted {
+    /// The delivery ids of the jobs newly queued.
+    pub queued: Vec<DeliveryId>,
+    /// The delivery ids that were queued already (a repeated submit).
+    pub already_queued: Vec<DeliveryId>,
+}
+
+impl Dispatcher {
+    /// A builder around `sender`, with in-memory stores.
+    pub fn builder(sender: Sender) -> DispatcherBuilder {
+        DispatcherBuilder {
+            sender,
+            policy: RetryPolicy::default(),
+            health_policy: HealthPolicy::default(),
+            max_payload_bytes: None,
+            source: Arc::new(MemoryEndpointSource::new()),
+            queue: Arc::new(MemoryJobQueue::new(DEFAULT_MEMORY_CAPACITY, SystemClock)),
+            log: Arc::new(MemoryAttemptLog::new(DEFAULT_MEMORY_CAPACITY)),
+            dead: Arc::new(MemoryDeadLetters::new(DEFAULT_MEMORY_CAPACITY)),
+            clock: Arc::new(SystemClock),
+            hooks: Arc::new(NoHooks),
+            concurrency: DEFAULT_CONCURRENCY,
+            lease: DEFAULT_LEASE,
+            poll: DEFAULT_POLL_INTERVAL,
+            unavailable_delay: DEFAULT_UNAVAILABLE_DELAY,
+        }
+    }
+
+    /// Deliveries this dispatcher queued (submitted or redelivered) that
+    /// have not ended yet.
+    pub fn outstanding(&self) -> usize {
+        self.inner.outstanding.load(Ordering::SeqCst)
+    }
+
+    /// Fans `event` out to its owner's endpoints at `now` and queues one
+    /// job per matching endpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`DispatchError::FanOut`] (the payload is over the maximum, among
+    /// others) and [`DispatchError::Source`] queue nothing;
+    /// [`DispatchError::Store`] when the queue refuses a job, after the
+    /// jobs before it were queued (submit again: queuing is idempotent).
+    pub async fn submit(&self, event: &Event, now: Timestamp) -> Result<Submitted, DispatchError> {
+        let inner = &*self.inner;
+        let endpoints = inner.source.endpoints_of(event.owner()).await?;
+        let jobs = inner.fanout.jobs(event, &endpoints, now)?;
+        let mut submitted = Submitted {
+            queued: Vec::new(),
+            already_queued: Vec::new(),
+        };
+        for job in jobs {
+            let id = job.delivery_id().clone();
+            let not_before = job.next_attempt_at();
+            match inner.queue.enqueue(job, not_before).await? {
+                Enqueued::AlreadyQueued => submitted.already_queued.push(id),
+                _ => {
+                    inner.outstanding.fetch_add(1, Ordering::SeqCst);
+                    submitted.queued.push(id);
+                }
+            }
+        }
+        Ok(submitted)
+    }
+
+    /// Redelivers the dead-lettered delivery `delivery` once, due at `now`
+    /// ([`DeliveryJob::redeliver`](crate::delivery::DeliveryJob::redeliver)): it leaves the dead-letter store and
+    /// its new job is queued. `false` when there is no such letter.
+    ///
+    /// # Errors
+    ///
+    /// [`DispatchError::Store`] or [`DispatchError::Transition`]; the
+    /// letter is put back when its job could not be queued.
+    pub async fn redeliver(
+        &self,
+        delivery: &DeliveryId,
+        now: Timestamp,
+    ) -> Result<bool, DispatchError> {
+        let Some(letter) = self.inner.dead.take(delivery).await? else {
+            return Ok(false);
+        };
+        self.requeue(letter, now, false).await?;
+        Ok(true)
+    }
+
+    /// Recovers up to `limit` deliveries to `endpoint` dead-lettered at or
+    /// after `since`, oldest first ([`DeliveryJob::recover`](crate::delivery::DeliveryJob::recover)), and returns
+    /// how many were queued. The endpoint's in-memory health starts over,
+    /// since recovering means its owner fixed it.
+    ///
+    /// # Errors
+    ///
+    /// [`DispatchError::Store`] or [`DispatchError::Transition`], after
+    /// the letters before the failing one were queued; the failing letter
+    /// is put back.
+    pub async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: Timestamp,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<usize, DispatchError> {
+        self.reset_health(endpoint);
+        let letters = self.inner.dead.dead_since(endpoint, since, limit).await?;
+        let mut queued = 0usize;
+        for listed in letters {
+            let Some(letter) = self.inner.dead.take(listed.job().delivery_id()).await? else {
+                continue;
+            };
+            self.requeue(letter, now, true).await?;
+            queued = queued.saturating_add(1);
+        }
+        Ok(queued)
+    }
+
+    /// Forgets the in-memory health of `endpoint`: for an endpoint its
+    /// owner enabled again.
+    pub fn reset_health(&self, endpoint: &EndpointId) {
+        let mut endpoints = self.inner.lock_endpoints();
+        if let Some(state) = endpoints.get_mut(endpoint) {
+            state.health.reset();
+        }
+    }
+
+    /// The in-memory health of `endpoint`, if it was seen.
+    pub fn health(&self, endpoint: &EndpointId) -> Option<EndpointHealth> {
+        let endpoints = self.inner.lock_endpoints();
+        endpoints.get(endpoint).map(|s| s.health.clone())
+    }
+
+    async fn requeue(
+        &self,
+        letter: DeadLetter,
+        now: Timestamp,
+        recovery: bool,
+    ) -> Result<(), DispatchError> {
+        let inner = &*self.inner;
+        let next = if recovery {
+            letter.job().recover(now)
+        } else {
+            letter.job().redeliver(now)
+        };
+        let next = match next {
+            Ok(next) => next,
+            Err(e) => {
+                inner.dead.put(letter).await?;
+                return Err(e.into());
+            }
+        };
+        match inner.queue.enqueue(next, now).await {
+            Ok(Enqueued::AlreadyQueued) => Ok(()),
+            Ok(_) => {
+                inner.outstanding.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) => {
+                inner.dead.put(letter).await?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Runs the loop until every delivery this dispatcher queued has ended
+    /// (delivered or dead-lettered) and nothing is in flight, or until
+    /// `max_wait` has passed; returns the deliveries still outstanding.
+    /// For tests, examples and batch jobs.
+    pub async fn run_until_idle(&self, max_wait: Duration) -> usize {
+        let deadline = tokio::time::sleep(max_wait);
+        self.run_loop(deadline, true).await;
+        self.outstanding()
+    }
+
+    /// Runs the loop until `shutdown` completes, then stops claiming and
+    /// waits for the attempts in flight to finish and be settled (each is
+    /// bounded by the sender's timeout).
+    pub async fn run<F: Future<Output = ()>>(&self, shutdown: F) {
+        self.run_loop(shutdown, false).await;
+    }
+
+    async fn run_loop<F: Future<Output = ()>>(&self, shutdown: F, until_idle: bool) {
+        let inner = &self.inner;
+        let mut shutdown = pin!(shutdown);
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            if until_idle && tasks.is_empty() && self.outstanding() == 0 {
+                break;
+            }
+
+            let free = inner.global.available_permits();
+            if free == 0 {
+                // Wait for an attempt to end, or for the shutdown.
+                if tokio::time::timeout(inner.poll, &mut shutdown)
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+                continue;
+            }
+
+            let now = inner.clock.now();
+            let claimed = match inner.queue.claim(now, inner.lease, free).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    inner.hooks.on_error(None, &e.into());
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                if tokio::time::timeout(inner.poll, &mut shutdown)
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+                continue;
+            }
+
+            for job in claimed {
+                match Arc::clone(&inner.global).try_acquire_owned() {
+                    Ok(permit) => {
+                        tasks.spawn(Arc::clone(inner).process(job, permit));
+                    }
+                    Err(_) => {
+                        // Only this loop takes permits, so this does not
+                        // happen; hand the job back rather than hold it.
+                        if let Err(e) = inner.queue.release(job.token()).await {
+                            inner.hooks.on_error(Some(job.job()), &e.into());
+                        }
+                    }
+                }
+            }
+        }
+        // Graceful end: what was claimed finishes and is settled.
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+/// What stands between a job and its attempt.
+enum Gate {
+    Send(Option<OwnedSemaphorePermit>),
+    Defer(Timestamp),
+    Dead(Transition),
+}
+
+impl Inner {
+    fn lock_endpoints(&self) -> std::sync::MutexGuard<'_, HashMap<EndpointId, EndpointState>> {
+        // The map holds plain data, valid even after a panic elsewhere.
+        self.endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn process(self: Arc<Self>, claimed: ClaimedJob, _permit: OwnedSemaphorePermit) {
+        let now = self.clock.now();
+        let job = claimed.job().clone();
+
+        let endpoint = match self
+            .source
+            .endpoint(job.owner_id(), job.endpoint_id())
+            .await
+        {
+            Ok(Some(endpoint)) if endpoint.is_enabled() => endpoint,
+            Ok(_) => {
+                let until = now.saturating_add(self.unavailable_delay);
+                return self.defer(&claimed, now, until).await;
+            }
+            Err(e) => {
+                self.hooks.on_error(Some(&job), &e.into());
+                let until = now.saturating_add(self.unavailable_delay);
+                return self.defer(&claimed, now, until).await;
+            }
+        };
+
+        let _endpoint_permit = match self.gate(&endpoint, now) {
+            Gate::Send(permit) => permit,
+            Gate::Defer(until) => return self.defer(&claimed, now, until).await,
+            Gate::Dead(transition) => return self.settle(&claimed, transition, now).await,
+        };
+
+        let report = match self.sender.attempt(&endpoint, &job, now).await {
+            Ok(report) => report,
+            Err(e) => {
+                self.hooks.on_error(Some(&job), &e.into());
+                let until = now.saturating_add(self.unavailable_delay);
+                return self.defer(&claimed, now, until).await;
+            }
+        };
+
+        let finished = report.finished_at();
+        let mut input = job.attempt_input(finished);
+        if let Some(value) = report.retry_after() {
+            input = input.with_retry_after(value);
+        }
+        let verdict = self
+            .policy
+            .evaluate(&report.result(), report.receiver_control(), &input);
+
+        // The record goes to the log before anything else moves.
+        let record = report.record(&job, verdict.decision);
+        self.hooks.on_attempt(&record);
+        if let Err(e) = self.log.append(record).await {
+            self.hooks.on_error(Some(&job), &e.into());
+        }
+
+        let events = {
+            let mut endpoints = self.lock_endpoints();
+            let state = self.state(&mut endpoints, &endpoint, finished);
+            state.health.record(
+                &self.health_policy,
+                Observation::from(&verdict.outcome),
+                finished,
+            )
+        };
+        self.health_events(endpoint.id(), &events);
+
+        match job.apply_verdict(&verdict) {
+            Ok(transition) => self.settle(&claimed, transition, finished).await,
+            Err(e) => {
+                // A decision that does not fit its job: hand the job back
+                // as it was, to be tried again.
+                self.hooks.on_error(Some(&job), &e.into());
+                if let Err(e) = self.queue.release(claimed.token()).await {
+                    self.hooks.on_error(Some(&job), &e.into());
+                }
+            }
+        }
+    }
+
+    /// Health, rate limit and in-flight cap, in that order.
+    fn gate(&self, endpoint: &Endpoint, now: Timestamp) -> Gate {
+        let mut endpoints = self.lock_endpoints();
+        let policy = &self.health_policy;
+        let state = self.state(&mut endpoints, endpoint, now);
+
+        match state.health.admit(policy, now) {
+            Admission::Send => {}
+            Admission::Defer { until } => return Gate::Defer(until),
+            Admission::Disabled => {
+                return match state.health.disabled() {
+                    Some(HealthDisableReason::Receiver(reason)) => {
+                        Gate::Dead(Transition::EndpointDisabled { reason })
+                    }
+                    _ => Gate::Defer(now.saturating_add(self.unavailable_delay)),
+                };
+            }
+        }
+
+        if let Some(limit) = endpoint.rate_limit() {
+            let window_end = state.window_start.saturating_add(limit.interval());
+            if now >= window_end {
+                state.window_start = now;
+                state.window_count = 0;
+            }
+            if state.window_count >= limit.events() {
+                return Gate::Defer(window_end);
+            }
+            state.window_count = state.window_count.saturating_add(1);
+        }
+
+        match Arc::clone(&state.in_flight).try_acquire_owned() {
+            Ok(permit) => Gate::Send(Some(permit)),
+            Err(_) => Gate::Defer(now.saturating_add(self.poll)),
+        }
+    }
+
+    fn state<'a>(
+        &self,
+        endpoints: &'a mut HashMap<EndpointId, EndpointState>,
+        endpoint: &Endpoint,
+        now: Timestamp,
+    ) -> &'a mut EndpointState {
+        endpoints
+            .entry(endpoint.id().clone())
+            .or_insert_with(|| EndpointState {
+                health: EndpointHealth::new(),
+                in_flight: Arc::new(Semaphore::new(
+                    endpoint
+                        .max_in_flight()
+                        .map_or(Semaphore::MAX_PERMITS, |n| {
+                            usize::try_from(n.get()).unwrap_or(Semaphore::MAX_PERMITS)
+                        }),
+                )),
+                window_start: now,
+                window_count: 0,
+            })
+    }
+
+    fn health_events(&self, endpoint: &EndpointId, events: &[HealthEvent]) {
+        for &event in events {
+            match event {
+                HealthEvent::Disabled { reason } => {
+                    self.hooks.on_endpoint_disabled(endpoint, reason);
+                }
+                HealthEvent::Recovered => self.hooks.on_endpoint_recovered(endpoint),
+                _ => {}
+            }
+            self.hooks.on_health(endpoint, event);
+        }
+    }
+
+    /// Defers the job to `until` without spending an attempt, or
+    /// dead-letters it past its deadline.
+    async fn defer(&self, claimed: &ClaimedJob, now: Timestamp, until: Timestamp) {
+        let job = claimed.job();
+        let decision = match self.policy.defer(job.first_attempt_at(), now, until) {
+            // The job's own deadline is the one that holds.
+            Decision::GiveUp { .. } => Decision::Defer { not_before: until },
+            other => other,
+        };
+        match job.apply(decision, None) {
+            Ok(transition) => self.settle(claimed, transition, now).await,
+            Err(e) => {
+                self.hooks.on_error(Some(job), &e.into());
+                if let Err(e) = self.queue.release(claimed.token()).await {
+                    self.hooks.on_error(Some(job), &e.into());
+                }
+            }
+        }
+    }
+
+    /// Puts `transition` into the stores.
+    async fn settle(&self, claimed: &ClaimedJob, transition: Transition, now: Timestamp) {
+        let job = claimed.job();
+        let token = claimed.token();
+        match &transition {
+            Transition::Scheduled(_) | Transition::Deferred(_) => {
+                if let Err(e) = self.queue.reschedule(token, &transition).await {
+                    self.hooks.on_error(Some(job), &e.into());
+                }
+            }
+            Transition::Delivered => {
+                if self.finish(claimed).await {
+                    self.hooks.on_delivered(job);
+                }
+            }
+            _ => {
+                let Some(letter) = DeadLetter::from_transition(job.clone(), &transition, now)
+                else {
+                    return;
+                };
+                if let Err(e) = self.dead.put(letter.clone()).await {
+                    // Not stored as dead: the job stays in the queue.
+                    self.hooks.on_error(Some(job), &e.into());
+                    if let Err(e) = self.queue.release(token).await {
+                        self.hooks.on_error(Some(job), &e.into());
+                    }
+                    return;
+                }
+                if self.finish(claimed).await {
+                    self.hooks.on_exhausted(&letter);
+                }
+            }
+        }
+    }
+
+    /// Completes the job; `true` when the delivery ended here.
+    async fn finish(&self, claimed: &ClaimedJob) -> bool {
+        match self.queue.complete(claimed.token()).await {
+            Ok(()) => {
+                // Counts only deliveries this dispatcher queued.
+                let _ = self
+                    .outstanding
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                true
+            }
+            Err(e) => {
+                self.hooks.on_error(Some(claimed.job()), &e.into());
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_defaults_and_clamps() {
+        let sender = Sender::builder().build().unwrap();
+        let d = Dispatcher::builder(sender).concurrency(0).build();
+        assert_eq!(d.inner.concurrency, 1);
+        assert_eq!(d.outstanding(), 0);
+        assert!(format!("{d:?}").contains("Dispatcher"));
+    }
+}

@@ -1,0 +1,367 @@
+//! The dispatcher against loopback receivers with random faults: every
+//! delivery ends delivered or dead-lettered, every attempt is logged, and
+//! receivers see the same id and body, correctly signed, on every attempt.
+#![cfg(feature = "sender")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on a broken fixture"
+)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use webhook_kit::delivery::{
+    AttemptLog, DeadLetter, DeadLetterSink, DeliveryId, DeliveryJob, Endpoint, EndpointId,
+    EndpointUrl, ErrorKind, Event, EventType, HealthPolicy, MemoryAttemptLog, MemoryDeadLetters,
+    MemoryEndpointSource, OwnerId,
+};
+use webhook_kit::guard::AllowList;
+use webhook_kit::retry::{Decision, Preset};
+use webhook_kit::send::{DispatchHooks, Dispatcher, Sender};
+use webhook_kit::sign::{MessageId, SigningSecret};
+use webhook_kit::{
+    KeyFormat, Keyring, Provider, Request, SecretEncoding, SignedHeaders, Timestamp, VerifierConfig,
+};
+
+const SECRET: [u8; 32] = [9; 32];
+
+/// How a receiver answers.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Ok,
+    Error,
+    Throttle,
+    Hang,
+    Reset,
+    Gone,
+}
+
+/// Bodies per (endpoint, webhook-id), one per request.
+type Bodies = HashMap<(String, String), Vec<Vec<u8>>>;
+
+/// What the receivers saw.
+#[derive(Default)]
+struct Seen {
+    /// (endpoint, webhook-id) -> bodies, one per request.
+    bodies: Mutex<Bodies>,
+    requests: AtomicUsize,
+    unverified: AtomicUsize,
+}
+
+/// A small deterministic generator, so a failing run can be repeated.
+struct Dice(AtomicU64);
+
+impl Dice {
+    fn roll(&self, sides: u64) -> u64 {
+        let mut x = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::SeqCst);
+        x ^= x >> 30;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 27;
+        x % sides
+    }
+}
+
+async fn read_request(stream: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let head = String::from_utf8(buf[..end].to_vec()).ok()?;
+    let headers: Vec<(String, String)> = head
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = buf[end + 4..].to_vec();
+    while body.len() < len {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some((headers, body))
+}
+
+fn verifies(headers: &[(String, String)], body: &[u8]) -> bool {
+    let config = VerifierConfig::new().with_key(
+        SigningSecret::from_random_bytes(&SECRET)
+            .unwrap()
+            .to_whsec(),
+        KeyFormat::Secret(SecretEncoding::WhsecBase64),
+    );
+    let signed = headers.iter().fold(SignedHeaders::default(), |h, (n, v)| {
+        h.with_header(n.clone(), v.clone())
+    });
+    Provider::StandardWebhooks
+        .verifier(&config)
+        .unwrap()
+        .verify_request(&Request::new(&signed, body), Timestamp::now())
+        .is_ok()
+}
+
+/// A receiver on `ip` whose answers are drawn from `faults`.
+async fn receiver(ip: &str, name: &'static str, faults: Vec<Fault>, seen: Arc<Seen>) -> SocketAddr {
+    let listener = TcpListener::bind((ip, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dice = Arc::new(Dice(AtomicU64::new(name.len() as u64 * 7919)));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (seen, dice, faults) = (seen.clone(), dice.clone(), faults.clone());
+            tokio::spawn(async move {
+                let Some((headers, body)) = read_request(&mut stream).await else {
+                    return;
+                };
+                seen.requests.fetch_add(1, Ordering::SeqCst);
+                if !verifies(&headers, &body) {
+                    seen.unverified.fetch_add(1, Ordering::SeqCst);
+                }
+                let id = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("webhook-id"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                seen.bodies
+                    .lock()
+                    .unwrap()
+                    .entry((name.to_owned(), id))
+                    .or_default()
+                    .push(body);
+
+                let fault = faults[dice.roll(faults.len() as u64) as usize];
+                let answer = |status: &str, extra: &str| {
+                    format!(
+                        "HTTP/1.1 {status}\r\n{extra}content-length: 2\r\nconnection: close\r\n\r\nok"
+                    )
+                };
+                let text = match fault {
+                    Fault::Ok => answer("200 OK", ""),
+                    Fault::Error => answer("500 Internal Server Error", ""),
+                    Fault::Throttle => answer("429 Too Many Requests", "retry-after: 1\r\n"),
+                    Fault::Gone => answer("410 Gone", ""),
+                    Fault::Hang => {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        return;
+                    }
+                    Fault::Reset => {
+                        stream.set_zero_linger().unwrap();
+                        drop(stream);
+                        return;
+                    }
+                };
+                let _ = stream.write_all(text.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+/// Counts how each delivery ended.
+#[derive(Default)]
+struct Endings {
+    delivered: Mutex<HashMap<DeliveryId, usize>>,
+    dead: Mutex<HashMap<DeliveryId, usize>>,
+}
+
+impl DispatchHooks for Endings {
+    fn on_delivered(&self, job: &DeliveryJob) {
+        *self
+            .delivered
+            .lock()
+            .unwrap()
+            .entry(job.delivery_id().clone())
+            .or_default() += 1;
+    }
+
+    fn on_exhausted(&self, letter: &DeadLetter) {
+        *self
+            .dead
+            .lock()
+            .unwrap()
+            .entry(letter.job().delivery_id().clone())
+            .or_default() += 1;
+    }
+}
+
+fn endpoint(id: &str, url: &str) -> Endpoint {
+    Endpoint::new(
+        EndpointId::new(id).unwrap(),
+        OwnerId::new("acme").unwrap(),
+        EndpointUrl::parse(url).unwrap(),
+        Keyring::from(SigningSecret::from_random_bytes(&SECRET).unwrap()),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_delivery_ends_and_every_attempt_is_logged() {
+    let started = Instant::now();
+    let seen = Arc::new(Seen::default());
+    use Fault::*;
+    let ok = receiver("127.0.0.1", "ok", vec![Ok], seen.clone()).await;
+    let flaky = receiver(
+        "127.0.0.1",
+        "flaky",
+        vec![Ok, Error, Throttle, Hang, Reset, Ok],
+        seen.clone(),
+    )
+    .await;
+    let broken = receiver(
+        "127.0.0.1",
+        "broken",
+        vec![Error, Reset, Hang],
+        seen.clone(),
+    )
+    .await;
+    let gone = receiver("127.0.0.1", "gone", vec![Gone], seen.clone()).await;
+    // Loopback, but outside the allow-list: must never be reached.
+    let forbidden_seen = Arc::new(Seen::default());
+    let forbidden = receiver("127.0.0.2", "forbidden", vec![Ok], forbidden_seen.clone()).await;
+
+    let source = Arc::new(MemoryEndpointSource::new());
+    for (id, addr) in [
+        ("ok", ok),
+        ("flaky", flaky),
+        ("broken", broken),
+        ("gone", gone),
+        ("forbidden", forbidden),
+    ] {
+        let url = format!("http://{addr}/hook");
+        source.insert(endpoint(id, &url)).unwrap();
+    }
+
+    let sender = Sender::builder()
+        .allow_list("127.0.0.1/32".parse::<AllowList>().unwrap())
+        .connect_timeout(Duration::from_millis(200))
+        .dns_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let log = Arc::new(MemoryAttemptLog::new(100_000));
+    let dead = Arc::new(MemoryDeadLetters::new(100_000));
+    let endings = Arc::new(Endings::default());
+    let dispatcher = Dispatcher::builder(sender)
+        .policy(
+            Preset::Short
+                .policy()
+                .with_max_age(Duration::from_secs(4))
+                .unwrap(),
+        )
+        .health_policy(
+            HealthPolicy::default()
+                .with_open_for(Duration::from_millis(300))
+                .unwrap(),
+        )
+        .source(source.clone())
+        .attempt_log(log.clone())
+        .dead_letters(dead.clone())
+        .hooks(endings.clone())
+        .concurrency(16)
+        .lease(Duration::from_secs(5))
+        .poll_interval(Duration::from_millis(10))
+        .unavailable_delay(Duration::from_millis(100))
+        .build();
+
+    let mut payloads = HashMap::new();
+    let mut deliveries = Vec::new();
+    let now = Timestamp::now();
+    for i in 0..40 {
+        let message = format!("msg_{i:03}");
+        let body = format!(r#"{{"type":"order.created","n":{i}}}"#);
+        let event = Event::new(
+            OwnerId::new("acme").unwrap(),
+            EventType::new("order.created").unwrap(),
+            MessageId::new(&message).unwrap(),
+            body.clone(),
+            now,
+        );
+        let submitted = dispatcher.submit(&event, now).await.unwrap();
+        assert_eq!(submitted.queued.len(), 5);
+        deliveries.extend(submitted.queued);
+        payloads.insert(message, body.into_bytes());
+    }
+    assert_eq!(dispatcher.outstanding(), 200);
+
+    let left = dispatcher.run_until_idle(Duration::from_secs(9)).await;
+    assert_eq!(left, 0, "deliveries outstanding");
+
+    // None lost, none ended twice.
+    let delivered = endings.delivered.lock().unwrap().clone();
+    let dead_map = endings.dead.lock().unwrap().clone();
+    for id in &deliveries {
+        let ends = delivered.get(id).copied().unwrap_or(0) + dead_map.get(id).copied().unwrap_or(0);
+        assert_eq!(ends, 1, "delivery {id:?} ended {ends} times");
+    }
+    assert!(!delivered.is_empty());
+    assert!(!dead_map.is_empty());
+
+    // Every request a receiver saw is an attempt in the log, and the log's
+    // last record agrees with how the delivery ended.
+    let mut logged_sent = 0usize;
+    for id in &deliveries {
+        let records = log.attempts(id).await.unwrap();
+        let last = records.last();
+        if delivered.contains_key(id) {
+            assert_eq!(last.unwrap().decision(), Decision::Delivered);
+        }
+        for r in &records {
+            if r.error_kind() != Some(ErrorKind::Blocked) {
+                logged_sent += 1;
+                if let Some(ip) = r.connected_addr() {
+                    assert_eq!(ip.to_string(), "127.0.0.1");
+                }
+            }
+        }
+    }
+    assert_eq!(seen.requests.load(Ordering::SeqCst), logged_sent);
+    assert_eq!(seen.unverified.load(Ordering::SeqCst), 0);
+
+    // Same body under the same webhook-id on every attempt.
+    for ((_, id), bodies) in seen.bodies.lock().unwrap().iter() {
+        let expected = &payloads[id];
+        assert!(bodies.iter().all(|b| b == expected), "{id}");
+    }
+
+    // The forbidden receiver was never reached, and its deliveries are dead.
+    assert_eq!(forbidden_seen.requests.load(Ordering::SeqCst), 0);
+    let blocked = dead
+        .dead_since(&EndpointId::new("forbidden").unwrap(), now, 1000)
+        .await
+        .unwrap();
+    assert_eq!(blocked.len(), 40);
+
+    // The gone endpoint was disabled and all its deliveries dead-lettered.
+    let gone_dead = dead
+        .dead_since(&EndpointId::new("gone").unwrap(), now, 1000)
+        .await
+        .unwrap();
+    assert_eq!(gone_dead.len(), 40);
+    assert!(
+        dispatcher
+            .health(&EndpointId::new("gone").unwrap())
+            .unwrap()
+            .disabled()
+            .is_some()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
