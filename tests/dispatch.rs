@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use webhook_kit::delivery::{
     AttemptLog, DeadLetter, DeadLetterSink, DeliveryId, DeliveryJob, Endpoint, EndpointId,
     EndpointUrl, ErrorKind, Event, EventType, HealthPolicy, MemoryAttemptLog, MemoryDeadLetters,
-    MemoryEndpointSource, OwnerId,
+    MemoryEndpointSource, OwnerId, Trigger,
 };
 use webhook_kit::guard::AllowList;
 use webhook_kit::retry::{Decision, Preset};
@@ -364,4 +364,176 @@ async fn every_delivery_ends_and_every_attempt_is_logged() {
             .is_some()
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A receiver that answers 503 until `up` is set, after `delay`.
+async fn switchable(up: Arc<AtomicBool>, delay: Duration, seen: Arc<Seen>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (up, seen) = (up.clone(), seen.clone());
+            tokio::spawn(async move {
+                if read_request(&mut stream).await.is_none() {
+                    return;
+                }
+                seen.requests.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(delay).await;
+                let status = if up.load(Ordering::SeqCst) {
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                };
+                let text =
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = stream.write_all(text.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+fn small_dispatcher(
+    addr: SocketAddr,
+    endings: Arc<Endings>,
+    log: Arc<MemoryAttemptLog>,
+    dead: Arc<MemoryDeadLetters>,
+) -> Dispatcher {
+    let source = Arc::new(MemoryEndpointSource::new());
+    source
+        .insert(endpoint("ep", &format!("http://{addr}/hook")))
+        .unwrap();
+    let sender = Sender::builder()
+        .allow_list("127.0.0.1/32".parse::<AllowList>().unwrap())
+        .connect_timeout(Duration::from_millis(500))
+        .dns_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    Dispatcher::builder(sender)
+        .policy(Preset::Short.policy())
+        .source(source)
+        .attempt_log(log)
+        .dead_letters(dead)
+        .hooks(endings)
+        .poll_interval(Duration::from_millis(10))
+        .build()
+}
+
+fn event(i: usize, now: Timestamp) -> Event {
+    Event::new(
+        OwnerId::new("acme").unwrap(),
+        EventType::new("order.created").unwrap(),
+        MessageId::new(format!("msg_{i}")).unwrap(),
+        format!(r#"{{"n":{i}}}"#),
+        now,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_redelivered_and_recovered() {
+    let up = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(Seen::default());
+    let addr = switchable(up.clone(), Duration::ZERO, seen.clone()).await;
+    let endings = Arc::new(Endings::default());
+    let log = Arc::new(MemoryAttemptLog::new(10_000));
+    let dead = Arc::new(MemoryDeadLetters::new(10_000));
+    let dispatcher = small_dispatcher(addr, endings.clone(), log.clone(), dead.clone());
+
+    let start = Timestamp::now();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.extend(
+            dispatcher
+                .submit(&event(i, start), start)
+                .await
+                .unwrap()
+                .queued,
+        );
+    }
+    assert_eq!(dispatcher.run_until_idle(Duration::from_secs(15)).await, 0);
+    assert_eq!(dead.len().unwrap(), 3);
+    assert!(endings.delivered.lock().unwrap().is_empty());
+
+    // The receiver is fixed: one manual redelivery, then the rest recovered.
+    up.store(true, Ordering::SeqCst);
+    let endpoint = EndpointId::new("ep").unwrap();
+    let now = Timestamp::now();
+    assert_eq!(
+        dispatcher.recover(&endpoint, start, 2, now).await.unwrap(),
+        2
+    );
+    let left: Vec<DeliveryId> = ids
+        .iter()
+        .filter(|id| !endings.delivered.lock().unwrap().contains_key(*id) && dead_holds(&dead, id))
+        .cloned()
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert!(dispatcher.redeliver(&left[0], now).await.unwrap());
+    assert!(!dispatcher.redeliver(&left[0], now).await.unwrap());
+    assert_eq!(dispatcher.outstanding(), 3);
+
+    assert_eq!(dispatcher.run_until_idle(Duration::from_secs(5)).await, 0);
+    assert_eq!(dead.len().unwrap(), 0);
+    let delivered = endings.delivered.lock().unwrap().clone();
+    for id in &ids {
+        assert_eq!(delivered.get(id), Some(&1));
+        let records = log.attempts(id).await.unwrap();
+        let last = records.last().unwrap();
+        assert_eq!(last.decision(), Decision::Delivered);
+        assert_ne!(last.trigger(), Trigger::Scheduled);
+    }
+    let logged: usize = {
+        let mut n = 0;
+        for id in &ids {
+            n += log.attempts(id).await.unwrap().len();
+        }
+        n
+    };
+    assert_eq!(logged, seen.requests.load(Ordering::SeqCst));
+}
+
+/// Whether the dead-letter store holds `id` (read without taking it).
+fn dead_holds(dead: &MemoryDeadLetters, id: &DeliveryId) -> bool {
+    let endpoint = EndpointId::new("ep").unwrap();
+    let list = block_on(dead.dead_since(&endpoint, Timestamp::from_unix_seconds(0), 1000));
+    list.unwrap().iter().any(|l| l.job().delivery_id() == id)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_attempts_in_flight_finish() {
+    let up = Arc::new(AtomicBool::new(true));
+    let seen = Arc::new(Seen::default());
+    let addr = switchable(up, Duration::from_millis(400), seen.clone()).await;
+    let endings = Arc::new(Endings::default());
+    let log = Arc::new(MemoryAttemptLog::new(10_000));
+    let dead = Arc::new(MemoryDeadLetters::new(10_000));
+    let dispatcher = small_dispatcher(addr, endings.clone(), log.clone(), dead);
+
+    let now = Timestamp::now();
+    for i in 0..4 {
+        dispatcher.submit(&event(i, now), now).await.unwrap();
+    }
+    let started = Instant::now();
+    dispatcher
+        .run(tokio::time::sleep(Duration::from_millis(100)))
+        .await;
+
+    // The loop stopped claiming at 100 ms but waited for the four answers.
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 4);
+    assert_eq!(endings.delivered.lock().unwrap().len(), 4);
+    assert_eq!(dispatcher.outstanding(), 0);
+    assert_eq!(log.len().unwrap(), 4);
 }
