@@ -69,6 +69,50 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 ///
 /// Health and pacing state are kept in memory, per dispatcher.
 ///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use webhook_kit::delivery::{
+///     Endpoint, EndpointId, EndpointUrl, Event, EventType, MemoryEndpointSource, OwnerId,
+/// };
+/// use webhook_kit::retry::Preset;
+/// use webhook_kit::send::{Dispatcher, Sender};
+/// use webhook_kit::sign::{MessageId, SigningSecret};
+/// use webhook_kit::{Keyring, Timestamp};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let owner = OwnerId::new("acme")?;
+/// let source = Arc::new(MemoryEndpointSource::new());
+/// // A disabled endpoint: the event fans out to nothing, nothing is sent.
+/// source.insert(
+///     Endpoint::new(
+///         EndpointId::new("ep_1")?,
+///         owner.clone(),
+///         EndpointUrl::parse("https://hooks.example.com/in")?,
+///         Keyring::from(SigningSecret::from_random_bytes(&[7; 32])?),
+///     )?
+///     .with_enabled(false),
+/// )?;
+/// let dispatcher = Dispatcher::builder(Sender::builder().build()?)
+///     .policy(Preset::Short.policy())
+///     .source(source)
+///     .build();
+///
+/// let now = Timestamp::now();
+/// let event = Event::new(
+///     owner,
+///     EventType::new("invoice.paid")?,
+///     MessageId::new("msg_1")?,
+///     r#"{"type":"invoice.paid"}"#,
+///     now,
+/// );
+/// assert!(dispatcher.submit(&event, now).await?.queued.is_empty());
+/// assert_eq!(dispatcher.run_until_idle(Duration::from_secs(1)).await, 0);
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Panics
 ///
 /// The run loops spawn Tokio tasks: they panic outside a Tokio runtime
@@ -667,10 +711,10 @@ impl Inner {
     /// dead-letters it past its deadline.
     async fn defer(&self, claimed: &ClaimedJob, now: Timestamp, until: Timestamp) {
         let job = claimed.job();
-        let decision = match self.policy.defer(job.first_attempt_at(), now, until) {
-            // The job's own deadline is the one that holds.
-            Decision::GiveUp { .. } => Decision::Defer { not_before: until },
-            other => other,
+        // The job's own deadline decides (a redelivery restarts it), so
+        // `apply` checks it rather than the policy's `max_age`.
+        let decision = Decision::Defer {
+            not_before: until.max(now),
         };
         match job.apply(decision, None) {
             Ok(transition) => self.settle(claimed, transition, now).await,
