@@ -18,7 +18,7 @@ use crate::delivery::{
     MemoryEndpointSource, MemoryJobQueue, Observation, Transition,
 };
 use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, JobQueue};
-use crate::retry::{Decision, RetryPolicy};
+use crate::retry::{AttemptOutcome, Decision, RetryPolicy};
 use crate::time::{Clock, SystemClock, Timestamp};
 
 use super::{DispatchError, DispatchHooks, NoHooks, Sender};
@@ -48,9 +48,11 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 ///    unavailable delay without spending an attempt, so an endpoint that
 ///    comes back gets its messages; past the job's `max_age` deadline it
 ///    is dead-lettered (`max_age_exceeded`).
-/// 2. The endpoint's health admits it or not. An open circuit, the
-///    endpoint's [`RateLimit`](crate::delivery::RateLimit), or its
-///    in-flight cap defer the job without spending an attempt. An
+/// 2. The endpoint's health admits it or not. An open circuit, a pause
+///    after a throttling answer (429 or 503 with `Retry-After`: the hint
+///    paces the whole endpoint until the retry it set), the endpoint's
+///    [`RateLimit`](crate::delivery::RateLimit), or its in-flight cap
+///    defer the job without spending an attempt. An
 ///    endpoint that health disabled on a receiver's request (410) has its
 ///    jobs dead-lettered as disabled; one disabled for failing
 ///    continuously has them deferred, until the user disables it.
@@ -149,6 +151,8 @@ struct EndpointState {
     in_flight: Arc<Semaphore>,
     window_start: Timestamp,
     window_count: u32,
+    // A receiver's `Retry-After` on a throttling answer pauses the endpoint.
+    paused_until: Option<Timestamp>,
 }
 
 /// Builds a [`Dispatcher`]; everything but the sender has a default.
@@ -614,6 +618,15 @@ impl Inner {
         let events = {
             let mut endpoints = self.lock_endpoints();
             let state = self.state(&mut endpoints, &endpoint, finished);
+            if let (
+                AttemptOutcome::Throttled { .. },
+                Some(_),
+                Decision::RetryAt { not_before, .. },
+            ) = (verdict.outcome, report.retry_after(), verdict.decision)
+            {
+                state.paused_until =
+                    Some(state.paused_until.map_or(not_before, |p| p.max(not_before)));
+            }
             state.health.record(
                 &self.health_policy,
                 Observation::from(&verdict.outcome),
@@ -654,6 +667,13 @@ impl Inner {
             }
         }
 
+        if let Some(until) = state.paused_until {
+            if now < until {
+                return Gate::Defer(until);
+            }
+            state.paused_until = None;
+        }
+
         if let Some(limit) = endpoint.rate_limit() {
             let window_end = state.window_start.saturating_add(limit.interval());
             if now >= window_end {
@@ -691,6 +711,7 @@ impl Inner {
                 )),
                 window_start: now,
                 window_count: 0,
+                paused_until: None,
             })
     }
 
