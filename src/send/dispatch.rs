@@ -550,7 +550,7 @@ impl Dispatcher {
 
 /// What stands between a job and its attempt.
 enum Gate {
-    Send(Option<OwnedSemaphorePermit>),
+    Send(OwnedSemaphorePermit),
     Defer(Timestamp),
     Dead(Transition),
 }
@@ -648,7 +648,7 @@ impl Inner {
         }
     }
 
-    /// Health, rate limit and in-flight cap, in that order.
+    /// Health, pause, in-flight cap and rate limit, in that order.
     fn gate(&self, endpoint: &Endpoint, now: Timestamp) -> Gate {
         let mut endpoints = self.lock_endpoints();
         let policy = &self.health_policy;
@@ -674,6 +674,11 @@ impl Inner {
             state.paused_until = None;
         }
 
+        // The in-flight cap first, so a deferred job spends no rate slot.
+        let Ok(permit) = Arc::clone(&state.in_flight).try_acquire_owned() else {
+            return Gate::Defer(now.saturating_add(self.poll));
+        };
+
         if let Some(limit) = endpoint.rate_limit() {
             let window_end = state.window_start.saturating_add(limit.interval());
             if now >= window_end {
@@ -685,11 +690,7 @@ impl Inner {
             }
             state.window_count = state.window_count.saturating_add(1);
         }
-
-        match Arc::clone(&state.in_flight).try_acquire_owned() {
-            Ok(permit) => Gate::Send(Some(permit)),
-            Err(_) => Gate::Defer(now.saturating_add(self.poll)),
-        }
+        Gate::Send(permit)
     }
 
     fn state<'a>(
@@ -803,7 +804,83 @@ impl Inner {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+
     use super::*;
+    use crate::Keyring;
+    use crate::delivery::{EndpointUrl, OwnerId, RateLimit};
+    use crate::sign::SigningSecret;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new(
+            EndpointId::new("ep_1").unwrap(),
+            OwnerId::new("acme").unwrap(),
+            EndpointUrl::parse("https://hooks.example.com/in").unwrap(),
+            Keyring::from(SigningSecret::from_random_bytes(&[7; 32]).unwrap()),
+        )
+        .unwrap()
+    }
+
+    fn dispatcher() -> Dispatcher {
+        Dispatcher::builder(Sender::builder().build().unwrap())
+            .poll_interval(Duration::from_millis(5))
+            .build()
+    }
+
+    fn deferred_until(gate: &Gate) -> Option<Timestamp> {
+        match gate {
+            Gate::Defer(until) => Some(*until),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_rate_limit_defers_to_the_end_of_its_window() {
+        let d = dispatcher();
+        let ep = endpoint().with_rate_limit(RateLimit::new(2, Duration::from_secs(1)).unwrap());
+        let t0 = Timestamp::from_unix_seconds(100);
+        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
+        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
+        let third = d.inner.gate(&ep, t0);
+        assert_eq!(
+            deferred_until(&third),
+            Some(Timestamp::from_unix_seconds(101))
+        );
+        assert!(matches!(
+            d.inner.gate(&ep, Timestamp::from_unix_seconds(101)),
+            Gate::Send(_)
+        ));
+    }
+
+    #[test]
+    fn the_in_flight_cap_holds_until_a_permit_is_dropped() {
+        let d = dispatcher();
+        let ep = endpoint().with_max_in_flight(NonZeroU32::new(1).unwrap());
+        let t0 = Timestamp::from_unix_seconds(100);
+        let first = d.inner.gate(&ep, t0);
+        assert!(matches!(first, Gate::Send(_)));
+        let second = d.inner.gate(&ep, t0);
+        assert_eq!(
+            deferred_until(&second),
+            Some(t0.saturating_add(Duration::from_millis(5)))
+        );
+        drop(first);
+        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
+    }
+
+    #[test]
+    fn a_pause_defers_until_it_ends() {
+        let d = dispatcher();
+        let ep = endpoint();
+        let t0 = Timestamp::from_unix_seconds(100);
+        let until = Timestamp::from_unix_seconds(103);
+        drop(d.inner.gate(&ep, t0));
+        if let Some(state) = d.inner.lock_endpoints().get_mut(ep.id()) {
+            state.paused_until = Some(until);
+        }
+        assert_eq!(deferred_until(&d.inner.gate(&ep, t0)), Some(until));
+        assert!(matches!(d.inner.gate(&ep, until), Gate::Send(_)));
+    }
 
     #[test]
     fn builder_defaults_and_clamps() {
