@@ -14,30 +14,13 @@ use tokio::task::JoinSet;
 use crate::delivery::{
     Admission, ClaimedJob, DeadLetter, DeliveryId, DynAttemptLog, DynDeadLetterSink,
     DynEndpointSource, DynJobQueue, Endpoint, EndpointHealth, EndpointId, Enqueued, Event, FanOut,
-    HealthDisableReason, HealthEvent, HealthPolicy, MemoryAttemptLog, MemoryDeadLetters,
-    MemoryEndpointSource, MemoryJobQueue, Observation, Transition,
+    HealthDisableReason, HealthEvent, HealthPolicy, Observation, Transition,
 };
 use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, JobQueue};
 use crate::retry::{AttemptOutcome, Decision, RetryPolicy};
-use crate::time::{Clock, SystemClock, Timestamp};
+use crate::time::{Clock, Timestamp};
 
-use super::{DispatchError, DispatchHooks, NoHooks, Sender};
-
-/// The default global cap on attempts in flight.
-pub const DEFAULT_CONCURRENCY: usize = 32;
-
-/// The default job lease: the longest sender deadline plus a margin.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
-
-/// The default wait between polls of an empty queue.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(200);
-
-/// The default delay of a job whose endpoint cannot take it now (missing,
-/// disabled, at its in-flight cap, or refused by the sender's checks).
-pub const DEFAULT_UNAVAILABLE_DELAY: Duration = Duration::from_secs(60);
-
-/// The capacity of each default in-memory store.
-pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
+use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
 
 /// Sends queued delivery jobs, one attempt each, and settles them.
 ///
@@ -155,147 +138,6 @@ struct EndpointState {
     paused_until: Option<Timestamp>,
 }
 
-/// Builds a [`Dispatcher`]; everything but the sender has a default.
-pub struct DispatcherBuilder {
-    sender: Sender,
-    policy: RetryPolicy,
-    health_policy: HealthPolicy,
-    max_payload_bytes: Option<usize>,
-    source: Arc<dyn DynEndpointSource>,
-    queue: Arc<dyn DynJobQueue>,
-    log: Arc<dyn DynAttemptLog>,
-    dead: Arc<dyn DynDeadLetterSink>,
-    clock: Arc<dyn Clock>,
-    hooks: Arc<dyn DispatchHooks>,
-    concurrency: usize,
-    lease: Duration,
-    poll: Duration,
-    unavailable_delay: Duration,
-}
-
-impl DispatcherBuilder {
-    /// The retry policy (default: [`RetryPolicy::default`]).
-    pub fn policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The endpoint health policy (default: [`HealthPolicy::default`]).
-    pub fn health_policy(mut self, policy: HealthPolicy) -> Self {
-        self.health_policy = policy;
-        self
-    }
-
-    /// The largest payload [`Dispatcher::submit`] accepts (default: the
-    /// fan-out's).
-    pub fn max_payload_bytes(mut self, max: usize) -> Self {
-        self.max_payload_bytes = Some(max);
-        self
-    }
-
-    /// Where endpoints are read (default: an empty [`MemoryEndpointSource`]).
-    pub fn source(mut self, source: Arc<dyn DynEndpointSource>) -> Self {
-        self.source = source;
-        self
-    }
-
-    /// The job queue (default: a [`MemoryJobQueue`]).
-    pub fn queue(mut self, queue: Arc<dyn DynJobQueue>) -> Self {
-        self.queue = queue;
-        self
-    }
-
-    /// The attempt log (default: a [`MemoryAttemptLog`]).
-    pub fn attempt_log(mut self, log: Arc<dyn DynAttemptLog>) -> Self {
-        self.log = log;
-        self
-    }
-
-    /// The dead-letter store (default: [`MemoryDeadLetters`]).
-    pub fn dead_letters(mut self, dead: Arc<dyn DynDeadLetterSink>) -> Self {
-        self.dead = dead;
-        self
-    }
-
-    /// The clock the loop reads (default: [`SystemClock`]).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The hooks (default: [`NoHooks`]).
-    pub fn hooks(mut self, hooks: Arc<dyn DispatchHooks>) -> Self {
-        self.hooks = hooks;
-        self
-    }
-
-    /// The most attempts in flight at once, at least 1 (default:
-    /// [`DEFAULT_CONCURRENCY`]).
-    pub fn concurrency(mut self, max: usize) -> Self {
-        self.concurrency = max.max(1);
-        self
-    }
-
-    /// The job lease (default: [`DEFAULT_LEASE`]); keep it longer than the
-    /// sender's timeout plus a margin.
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    /// The wait between polls of a queue with nothing due (default:
-    /// [`DEFAULT_POLL_INTERVAL`]).
-    pub fn poll_interval(mut self, poll: Duration) -> Self {
-        self.poll = poll;
-        self
-    }
-
-    /// How long a job waits when its endpoint cannot take it (default:
-    /// [`DEFAULT_UNAVAILABLE_DELAY`]).
-    pub fn unavailable_delay(mut self, delay: Duration) -> Self {
-        self.unavailable_delay = delay;
-        self
-    }
-
-    /// The dispatcher.
-    pub fn build(self) -> Dispatcher {
-        let mut fanout = FanOut::new(&self.policy);
-        if let Some(max) = self.max_payload_bytes {
-            fanout = fanout.with_max_payload_bytes(max);
-        }
-        Dispatcher {
-            inner: Arc::new(Inner {
-                sender: self.sender,
-                policy: self.policy,
-                health_policy: self.health_policy,
-                fanout,
-                source: self.source,
-                queue: self.queue,
-                log: self.log,
-                dead: self.dead,
-                clock: self.clock,
-                hooks: self.hooks,
-                global: Arc::new(Semaphore::new(self.concurrency)),
-                concurrency: self.concurrency,
-                lease: self.lease,
-                poll: self.poll,
-                unavailable_delay: self.unavailable_delay,
-                endpoints: Mutex::new(HashMap::new()),
-                outstanding: AtomicUsize::new(0),
-            }),
-        }
-    }
-}
-
-impl std::fmt::Debug for DispatcherBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DispatcherBuilder")
-            .field("concurrency", &self.concurrency)
-            .field("lease", &self.lease)
-            .finish_non_exhaustive()
-    }
-}
-
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dispatcher")
@@ -317,23 +159,31 @@ pub struct Submitted {
 }
 
 impl Dispatcher {
-    /// A builder around `sender`, with in-memory stores.
-    pub fn builder(sender: Sender) -> DispatcherBuilder {
-        DispatcherBuilder {
-            sender,
-            policy: RetryPolicy::default(),
-            health_policy: HealthPolicy::default(),
-            max_payload_bytes: None,
-            source: Arc::new(MemoryEndpointSource::new()),
-            queue: Arc::new(MemoryJobQueue::new(DEFAULT_MEMORY_CAPACITY, SystemClock)),
-            log: Arc::new(MemoryAttemptLog::new(DEFAULT_MEMORY_CAPACITY)),
-            dead: Arc::new(MemoryDeadLetters::new(DEFAULT_MEMORY_CAPACITY)),
-            clock: Arc::new(SystemClock),
-            hooks: Arc::new(NoHooks),
-            concurrency: DEFAULT_CONCURRENCY,
-            lease: DEFAULT_LEASE,
-            poll: DEFAULT_POLL_INTERVAL,
-            unavailable_delay: DEFAULT_UNAVAILABLE_DELAY,
+    pub(super) fn from_builder(b: DispatcherBuilder) -> Dispatcher {
+        let mut fanout = FanOut::new(&b.policy);
+        if let Some(max) = b.max_payload_bytes {
+            fanout = fanout.with_max_payload_bytes(max);
+        }
+        Dispatcher {
+            inner: Arc::new(Inner {
+                sender: b.sender,
+                policy: b.policy,
+                health_policy: b.health_policy,
+                fanout,
+                source: b.source,
+                queue: b.queue,
+                log: b.log,
+                dead: b.dead,
+                clock: b.clock,
+                hooks: b.hooks,
+                global: Arc::new(Semaphore::new(b.concurrency)),
+                concurrency: b.concurrency,
+                lease: b.lease,
+                poll: b.poll,
+                unavailable_delay: b.unavailable_delay,
+                endpoints: Mutex::new(HashMap::new()),
+                outstanding: AtomicUsize::new(0),
+            }),
         }
     }
 

@@ -16,6 +16,7 @@
 
 mod builder;
 mod dispatch;
+mod dispatch_builder;
 mod dispatch_error;
 mod error;
 mod hooks;
@@ -27,9 +28,10 @@ mod sf;
 use std::time::Duration;
 
 pub use builder::SenderBuilder;
-pub use dispatch::{
+pub use dispatch::{Dispatcher, Submitted};
+pub use dispatch_builder::{
     DEFAULT_CONCURRENCY, DEFAULT_LEASE, DEFAULT_MEMORY_CAPACITY, DEFAULT_POLL_INTERVAL,
-    DEFAULT_UNAVAILABLE_DELAY, Dispatcher, DispatcherBuilder, Submitted,
+    DEFAULT_UNAVAILABLE_DELAY, DispatcherBuilder,
 };
 pub use dispatch_error::DispatchError;
 pub use error::{BuildError, SendError};
