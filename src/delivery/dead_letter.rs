@@ -366,16 +366,8 @@ mod tests {
     use crate::delivery::job::tests::job;
     use crate::retry::GiveUpReason;
     use crate::sign::MessageId;
+    use crate::test_support::block_on;
     use std::sync::Arc;
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("in-memory futures are ready at once"),
-        }
-    }
 
     fn letter(message: &str, endpoint: &str, at: i64) -> DeadLetter {
         let mut j = job();

@@ -206,17 +206,9 @@ mod tests {
     use super::*;
     use crate::delivery::job::tests::job;
     use crate::retry::{AttemptResult, Decision};
+    use crate::test_support::block_on;
     use crate::time::Timestamp;
     use std::sync::Arc;
-
-    pub(super) fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("in-memory futures are ready at once"),
-        }
-    }
 
     fn record(status: u16, at: i64) -> AttemptRecord {
         let t = Timestamp::from_unix_seconds(at);

@@ -688,17 +688,9 @@ mod tests {
     use crate::delivery::job::tests::job;
     use crate::retry::Decision;
     use crate::sign::MessageId;
+    use crate::test_support::block_on;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("in-memory futures are ready at once"),
-        }
-    }
 
     /// A clock the test moves.
     #[derive(Default)]

@@ -340,16 +340,7 @@ mod tests {
     use crate::delivery::EndpointUrl;
     use crate::secret::Keyring;
     use crate::sign::SigningSecret;
-
-    /// Polls a future that is ready at once.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("the in-memory source's futures are ready at once"),
-        }
-    }
+    use crate::test_support::block_on;
 
     fn endpoint(owner: &str, id: &str) -> Endpoint {
         Endpoint::new(

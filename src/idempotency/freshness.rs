@@ -279,7 +279,7 @@ mod tests {
     use std::thread;
 
     use super::*;
-    use crate::idempotency::testing::{TestClock, block_on};
+    use crate::test_support::{TestClock, block_on};
 
     const TTL: Duration = Duration::from_secs(60);
 

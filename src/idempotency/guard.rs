@@ -429,8 +429,8 @@ mod tests {
 
     use super::*;
     use crate::crypto::KeyMatch;
-    use crate::idempotency::testing::{TestClock, block_on};
     use crate::idempotency::{DynIdempotencyStore, MemoryStore};
+    use crate::test_support::{TestClock, block_on};
     use crate::verify::DeliveryId;
 
     const FINGERPRINT: [u8; 16] = [0xab; 16];

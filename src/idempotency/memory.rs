@@ -273,7 +273,7 @@ mod tests {
     use std::thread;
 
     use super::*;
-    use crate::idempotency::testing::{TestClock, block_on};
+    use crate::test_support::{TestClock, block_on};
 
     const LEASE: Duration = Duration::from_secs(30);
     const TTL: Duration = Duration::from_secs(3600);

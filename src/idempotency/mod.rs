@@ -82,8 +82,6 @@ mod guard;
 mod key;
 mod memory;
 mod store;
-#[cfg(test)]
-mod testing;
 
 pub use self::error::IdempotencyError;
 pub use self::freshness::{
