@@ -22,7 +22,7 @@ use webhook_kit::guard::{AllowList, GuardError};
 use webhook_kit::retry::{
     AttemptOutcome, AttemptResult, Classifier, Decision, RetryPolicy, TransportError,
 };
-use webhook_kit::send::{SendError, Sender, SenderBuilder, USER_AGENT};
+use webhook_kit::send::{EgressProxy, SendError, Sender, SenderBuilder, USER_AGENT};
 use webhook_kit::sign::{MessageId, SigningSecret};
 use webhook_kit::{
     KeyFormat, Keyring, Provider, Request, SecretEncoding, Timestamp, VerifierConfig,
@@ -104,7 +104,12 @@ async fn read_request(stream: &mut TcpStream) -> Option<Received> {
 /// A server on 127.0.0.1 answering every connection with `answer`, and
 /// the requests it read.
 async fn serve(answer: Answer) -> (SocketAddr, mpsc::UnboundedReceiver<Received>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on("127.0.0.1:0", answer).await
+}
+
+/// [`serve`] on another loopback address.
+async fn serve_on(bind: &str, answer: Answer) -> (SocketAddr, mpsc::UnboundedReceiver<Received>) {
+    let listener = TcpListener::bind(bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -574,4 +579,199 @@ async fn a_listener_that_never_accepts_is_a_connect_timeout() {
         report.error_message()
     );
     drop((listener, fillers));
+}
+
+/// A plain-HTTP forward proxy on 127.0.0.1: it reads one absolute-form
+/// request per connection, records it, sends it on in origin form (without
+/// `Proxy-Authorization`) to the host and port of its URL, and pipes the
+/// answer back.
+async fn forward_proxy() -> (SocketAddr, mpsc::UnboundedReceiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut client).await else {
+                    return;
+                };
+                let mut parts = request.head.split(' ');
+                let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+                let rest = target.strip_prefix("http://").unwrap();
+                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let mut upstream = TcpStream::connect(authority).await.unwrap();
+                let mut head = format!("{method} {path} HTTP/1.1\r\n");
+                for (name, value) in &request.headers {
+                    if !name.eq_ignore_ascii_case("proxy-authorization") {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                }
+                head.push_str("\r\n");
+                upstream.write_all(head.as_bytes()).await.unwrap();
+                upstream.write_all(&request.body).await.unwrap();
+                let _ = tx.send(request);
+                let mut answer = Vec::new();
+                let _ = upstream.read_to_end(&mut answer).await;
+                let _ = client.write_all(&answer).await;
+                let _ = client.shutdown().await;
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// A sender that may reach 127.0.0.2 only (not 127.0.0.1, where the proxy
+/// listens), through `proxy`.
+fn proxied(proxy: EgressProxy) -> Sender {
+    SenderBuilder::new()
+        .allow_list("127.0.0.2/32".parse::<AllowList>().unwrap())
+        .connect_timeout(Duration::from_millis(500))
+        .dns_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_millis(800))
+        .proxy(proxy)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deliveries_go_through_the_proxy_with_its_credentials() {
+    let (receiver, mut received) = serve_on("127.0.0.2:0", response("200 OK", "", "ok")).await;
+    let (proxy, mut proxy_saw) = forward_proxy().await;
+    // Named by host: the one name the guard lets through unchecked, since
+    // 127.0.0.1 is not on this sender's allow-list.
+    let with_auth = EgressProxy::new(&format!("http://localhost:{}", proxy.port()))
+        .unwrap()
+        .with_basic_auth("sender", "s3cret");
+    let ep = endpoint(&format!("http://127.0.0.2:{}/hook?x=1", receiver.port()));
+
+    let sender = proxied(with_auth);
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Response { status: 200 },
+        "{:?}",
+        report.error_message()
+    );
+    // The connection was to the proxy.
+    assert_eq!(report.connected_addr(), Some(proxy));
+
+    let seen = proxy_saw.recv().await.unwrap();
+    assert_eq!(
+        seen.head,
+        format!(
+            "POST http://127.0.0.2:{}/hook?x=1 HTTP/1.1",
+            receiver.port()
+        )
+    );
+    // base64("sender:s3cret"), computed with Python's base64 module.
+    assert_eq!(
+        seen.header("proxy-authorization"),
+        Some("Basic c2VuZGVyOnMzY3JldA==")
+    );
+    let got = received.recv().await.unwrap();
+    assert_eq!(got.head, "POST /hook?x=1 HTTP/1.1");
+    assert_eq!(got.body, BODY.as_bytes());
+    assert_eq!(got.header("webhook-id"), Some("msg_2b7kzA4p"));
+
+    // Without credentials, no Proxy-Authorization is sent.
+    let plain = EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port())).unwrap();
+    let report = proxied(plain)
+        .attempt(&ep, &job(&ep, BODY), now())
+        .await
+        .unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 200 });
+    let seen = proxy_saw.recv().await.unwrap();
+    assert_eq!(seen.header("proxy-authorization"), None);
+}
+
+#[tokio::test]
+async fn forbidden_targets_are_refused_before_reaching_the_proxy() {
+    let (proxy, mut proxy_saw) = forward_proxy().await;
+    let (receiver, _received) = serve(response("200 OK", "", "ok")).await;
+    let sender = proxied(
+        EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port()))
+            .unwrap()
+            .with_basic_auth("sender", "s3cret"),
+    );
+    for url in [
+        // A name: resolved by the sender to 127.0.0.1, not allow-listed.
+        format!("http://localhost:{}/", receiver.port()),
+        "http://10.0.0.1/hook".to_owned(),
+        "http://[::1]:9/".to_owned(),
+        "https://169.254.169.254/".to_owned(),
+    ] {
+        let ep = endpoint(&url);
+        let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+        assert_eq!(report.result(), AttemptResult::Blocked, "{url}");
+        assert!(
+            matches!(report.guard_error(), Some(GuardError::Forbidden { .. })),
+            "{url}"
+        );
+        assert_eq!(report.connected_addr(), None, "{url}");
+        assert!(!report.error_message().unwrap().contains("s3cret"));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(proxy_saw.try_recv().is_err(), "the proxy was reached");
+}
+
+#[tokio::test]
+async fn a_callers_client_builder_is_used_and_kept_safe() {
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert(
+        "x-tenant",
+        reqwest::header::HeaderValue::from_static("acme"),
+    );
+    let client = || {
+        reqwest::Client::builder()
+            .default_headers(defaults.clone())
+            .pool_max_idle_per_host(2)
+            // Both undone by the sender: no redirects, no caller proxy.
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .proxy(reqwest::Proxy::all("http://127.0.0.1:9").unwrap())
+    };
+
+    // The caller's default header arrives, beside the signed ones.
+    let (addr, mut seen) = serve(response("200 OK", "", "ok")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", addr.port()));
+    let sender = loopback().build_with(client()).unwrap();
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(
+        report.result(),
+        AttemptResult::Response { status: 200 },
+        "{:?}",
+        report.error_message()
+    );
+    let got = seen.recv().await.unwrap();
+    assert_eq!(got.header("x-tenant"), Some("acme"));
+    assert_eq!(got.header("user-agent"), Some(USER_AGENT));
+    assert!(got.header("webhook-signature").is_some());
+
+    // Redirects are still not followed.
+    let (target, mut target_seen) = serve(response("200 OK", "", "")).await;
+    let location = format!("location: http://127.0.0.1:{}/elsewhere\r\n", target.port());
+    let (redirecting, _seen) = serve(response("302 Found", &location, "")).await;
+    let ep = endpoint(&format!("http://127.0.0.1:{}/", redirecting.port()));
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert_eq!(report.result(), AttemptResult::Response { status: 302 });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(target_seen.try_recv().is_err(), "the redirect was followed");
+
+    // The guard still refuses a forbidden name and a forbidden literal.
+    let guarded = SenderBuilder::new().build_with(client()).unwrap();
+    for url in [
+        format!("http://localhost:{}/", addr.port()),
+        "http://169.254.169.254/latest".to_owned(),
+    ] {
+        let ep = endpoint(&url);
+        let report = guarded.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+        assert_eq!(report.result(), AttemptResult::Blocked, "{url}");
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(seen.try_recv().is_err(), "a refused target was reached");
+
+    // A builder that pins an address past the resolver is refused.
+    let pinned = client().resolve("hooks.example.com", ([127, 0, 0, 1], 443).into());
+    let err = SenderBuilder::new().build_with(pinned).unwrap_err();
+    assert_eq!(err.code(), "unsafe_client_setting");
 }

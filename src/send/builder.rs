@@ -1,5 +1,6 @@
-//! Building the sender: timeouts, limits and the address guard, and the
-//! one pooled client they make.
+//! Building the sender: timeouts, limits, the address guard and the egress
+//! proxy, and the one pooled client they make, from the crate's defaults
+//! or on top of a caller's `reqwest::ClientBuilder`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use super::error::BuildError;
+use super::proxy::EgressProxy;
 use super::resolve::GuardedResolver;
 use super::sender::{Sender, Settings};
 use super::{
@@ -48,6 +50,7 @@ pub struct SenderBuilder {
     content_type: String,
     idempotency_key: bool,
     https_only: bool,
+    proxy: Option<EgressProxy>,
 }
 
 impl Default for SenderBuilder {
@@ -73,6 +76,7 @@ impl SenderBuilder {
             content_type: "application/json".to_owned(),
             idempotency_key: false,
             https_only: false,
+            proxy: None,
         }
     }
 
@@ -156,7 +160,79 @@ impl SenderBuilder {
         self
     }
 
-    /// The sender, with its client.
+    /// Sends every request through `proxy` (default: none, and proxies
+    /// from the environment are never used).
+    ///
+    /// # Security
+    ///
+    /// The proxy, not the sender, connects to the endpoint. The sender
+    /// still checks each target before the request (IP literals directly,
+    /// host names by resolving them itself and refusing any forbidden
+    /// answer), but the proxy resolves the name again, and could get
+    /// another answer; run the proxy with its own egress rules. The
+    /// proxy's address is exempt from the guard: it is the operator's
+    /// choice, and usually private.
+    #[must_use]
+    pub fn proxy(mut self, proxy: EgressProxy) -> SenderBuilder {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// The sender, with a client built from reqwest's defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`build_with`](Self::build_with).
+    pub fn build(self) -> Result<Sender, BuildError> {
+        self.build_with(reqwest::Client::builder())
+    }
+
+    /// The sender, with a client built from the caller's `client` builder
+    /// (its TLS roots, pool settings, default headers, local address...),
+    /// with the settings the sender's safety needs applied on top.
+    ///
+    /// # Security
+    ///
+    /// These settings of `client` are replaced:
+    ///
+    /// - the DNS resolver: the address guard is the only resolver;
+    /// - the redirect policy: none (a 3xx could point anywhere unchecked);
+    /// - proxies: cleared, environment ones included; only
+    ///   [`proxy`](Self::proxy) is used;
+    /// - retries: none (every attempt goes through the schedule and the log);
+    /// - the connect and total timeouts: this builder's;
+    /// - `User-Agent`: [`USER_AGENT`];
+    /// - TLS: certificate and host name verification forced on, TLS 1.2 at
+    ///   least (a higher minimum the caller set is lowered to 1.2), and
+    ///   [`https_only`](Self::https_only) as set here;
+    /// - HTTP/1.1 only, with at most [`MAX_RESPONSE_HEADERS`] header
+    ///   fields in a response.
+    ///
+    /// reqwest cannot undo some settings, and they would take connections
+    /// past the guard. The builder is refused
+    /// ([`BuildError::UnsafeClient`]) when it pins addresses with
+    /// `resolve`/`resolve_to_addrs` (reqwest answers those names without
+    /// calling the guarded resolver) or routes through a Unix socket
+    /// (`unix_socket`). reqwest offers no way to inspect a builder, so
+    /// these two are found in its `Debug` output. Two more cannot be
+    /// detected at all and must not be used with a sender:
+    /// `connector_layer` (a layer may dial anything) and
+    /// `tls_backend_preconfigured`/`use_preconfigured_tls` (a TLS
+    /// configuration of the caller's replaces the verification above).
+    ///
+    /// ```
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// use webhook_kit::send::SenderBuilder;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-tenant", HeaderValue::from_static("acme"));
+    /// let client = reqwest::Client::builder()
+    ///     .default_headers(headers)
+    ///     .pool_max_idle_per_host(4);
+    /// let sender = SenderBuilder::new().build_with(client)?;
+    /// # let _ = sender;
+    /// # Ok::<(), webhook_kit::send::BuildError>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -165,8 +241,11 @@ impl SenderBuilder {
     /// DNS timeout or one above the total, [`BuildError::Limit`] for a zero
     /// limit or a stored excerpt larger than the read limit,
     /// [`BuildError::ContentType`] for a content type that is not a header
-    /// value, and [`BuildError::Client`] when the TLS setup fails.
-    pub fn build(self) -> Result<Sender, BuildError> {
+    /// value, [`BuildError::Proxy`] for a proxy reqwest refuses,
+    /// [`BuildError::UnsafeClient`] for a caller's builder that would bypass
+    /// the guard, and [`BuildError::Client`] when the client cannot be built
+    /// (its TLS setup failed).
+    pub fn build_with(self, client: reqwest::ClientBuilder) -> Result<Sender, BuildError> {
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
             return Err(BuildError::Timeout {
                 timeout: self.timeout,
@@ -194,16 +273,26 @@ impl SenderBuilder {
         let content_type =
             HeaderValue::from_str(&self.content_type).map_err(|_| BuildError::ContentType)?;
 
+        refuse_unsafe(&client)?;
+
         let guard = Arc::new(self.guard);
-        let client = reqwest::Client::builder()
-            .dns_resolver(GuardedResolver::new(Arc::clone(&guard), self.dns_timeout))
+        let resolver = GuardedResolver::new(Arc::clone(&guard), self.dns_timeout)
+            .exempting(self.proxy.as_ref().and_then(EgressProxy::host_name));
+        // Clears the caller's proxies and the environment's.
+        let mut client = client.no_proxy();
+        if let Some(proxy) = &self.proxy {
+            client = client.proxy(proxy.to_reqwest()?);
+        }
+        let client = client
+            .dns_resolver(resolver)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
             .retry(reqwest::retry::never())
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(USER_AGENT)
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .tls_danger_accept_invalid_certs(false)
+            .tls_danger_accept_invalid_hostnames(false)
             .https_only(self.https_only)
             .http1_only()
             .http1_max_headers(MAX_RESPONSE_HEADERS)
@@ -221,9 +310,28 @@ impl SenderBuilder {
                 content_type,
                 idempotency_key: self.idempotency_key,
                 https_only: self.https_only,
+                dns_timeout: self.dns_timeout,
+                proxied: self.proxy.is_some(),
             },
         ))
     }
+}
+
+/// Refuses a caller's builder with a setting that sends connections past
+/// the guarded resolver and that reqwest has no way to clear.
+fn refuse_unsafe(client: &reqwest::ClientBuilder) -> Result<(), BuildError> {
+    // reqwest has no getters: its Debug output is the only view, and it
+    // names these fields only when they are set.
+    let shown = format!("{client:?}");
+    for (field, setting) in [
+        ("dns_overrides", "resolve_to_addrs"),
+        ("unix_socket", "unix_socket"),
+    ] {
+        if shown.contains(field) {
+            return Err(BuildError::UnsafeClient { setting });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -279,6 +387,16 @@ mod tests {
                 name: "max_payload_bytes"
             }
         ));
+        let pinned =
+            reqwest::Client::builder().resolve("hooks.example.com", ([127, 0, 0, 1], 80).into());
+        let err = SenderBuilder::new().build_with(pinned).unwrap_err();
+        assert!(matches!(
+            err,
+            BuildError::UnsafeClient {
+                setting: "resolve_to_addrs"
+            }
+        ));
+        assert_eq!(err.code(), "unsafe_client_setting");
         let err = SenderBuilder::new()
             .content_type("a\nb")
             .build()

@@ -32,6 +32,17 @@ pub enum BuildError {
     ContentType,
     /// The HTTP client could not be built (its TLS setup failed).
     Client(reqwest::Error),
+    /// The egress proxy is not usable.
+    Proxy {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A caller's client builder carries a setting the sender cannot
+    /// override and that would bypass the address guard.
+    UnsafeClient {
+        /// The reqwest setting found.
+        setting: &'static str,
+    },
 }
 
 impl BuildError {
@@ -43,6 +54,8 @@ impl BuildError {
             BuildError::Limit { .. } => "invalid_limit",
             BuildError::ContentType => "invalid_content_type",
             BuildError::Client(_) => "client_build_failed",
+            BuildError::Proxy { .. } => "invalid_proxy",
+            BuildError::UnsafeClient { .. } => "unsafe_client_setting",
         }
     }
 }
@@ -65,6 +78,11 @@ impl fmt::Display for BuildError {
             ),
             BuildError::ContentType => f.write_str("the content type is not a valid header value"),
             BuildError::Client(_) => f.write_str("the http client could not be built"),
+            BuildError::Proxy { reason } => write!(f, "invalid egress proxy: {reason}"),
+            BuildError::UnsafeClient { setting } => write!(
+                f,
+                "the client builder sets `{setting}`, which would bypass the address guard"
+            ),
         }
     }
 }

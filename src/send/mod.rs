@@ -8,11 +8,14 @@
 //! response body, and what the attempt record needs. It makes exactly one
 //! attempt: retries go through the schedule, so every attempt is logged.
 //!
-//! The client is built once by [`SenderBuilder`]: reqwest over rustls
-//! (the `aws-lc-rs` provider, certificates verified, TLS 1.2 at least),
-//! HTTP/1.1, no redirects followed, no proxies from the environment, no
-//! compression asked for, a fixed `User-Agent` ([`USER_AGENT`]), and the
-//! [address guard](crate::guard) as its only resolver.
+//! The client is built once by [`SenderBuilder`], from reqwest's defaults
+//! or from a `reqwest::ClientBuilder` the caller hands in
+//! ([`SenderBuilder::build_with`]): reqwest over rustls (the `aws-lc-rs`
+//! provider, certificates verified, TLS 1.2 at least), HTTP/1.1, no
+//! redirects followed, no proxies from the environment (an explicit
+//! [`EgressProxy`] only), no compression asked for, a fixed `User-Agent`
+//! ([`USER_AGENT`]), and the [address guard](crate::guard) as its only
+//! resolver.
 
 mod builder;
 mod dispatch;
@@ -20,6 +23,7 @@ mod dispatch_builder;
 mod dispatch_error;
 mod error;
 mod hooks;
+mod proxy;
 mod report;
 mod resolve;
 mod sender;
@@ -36,9 +40,13 @@ pub use dispatch_builder::{
 pub use dispatch_error::DispatchError;
 pub use error::{BuildError, SendError};
 pub use hooks::{DispatchHooks, NoHooks};
+pub use proxy::EgressProxy;
 pub use report::{AttemptReport, MAX_RETRY_AFTER_BYTES};
 pub use sender::Sender;
 pub use sf::sf_string;
+
+/// The `reqwest` the sender is built on, for [`SenderBuilder::build_with`].
+pub use reqwest;
 
 /// The `User-Agent` of every request: `webhook-kit/<version>`.
 pub const USER_AGENT: &str = concat!("webhook-kit/", env!("CARGO_PKG_VERSION"));

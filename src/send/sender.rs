@@ -13,7 +13,7 @@ use url::Host;
 use super::builder::SenderBuilder;
 use super::error::SendError;
 use super::report::{AttemptReport, MAX_RETRY_AFTER_BYTES};
-use super::resolve::ResolveFailure;
+use super::resolve::{ResolveFailure, lookup};
 use super::sf::sf_string;
 use crate::delivery::{BodyExcerpt, DeliveryJob, Endpoint};
 use crate::guard::{Guard, GuardError, TargetHost};
@@ -33,6 +33,10 @@ pub(super) struct Settings {
     pub(super) content_type: HeaderValue,
     pub(super) idempotency_key: bool,
     pub(super) https_only: bool,
+    pub(super) dns_timeout: Duration,
+    // Through an egress proxy the client never resolves the target: the
+    // sender checks host names itself before each request.
+    pub(super) proxied: bool,
 }
 
 /// Sends single delivery attempts over one pooled HTTP client, behind the
@@ -47,7 +51,9 @@ pub(super) struct Settings {
 /// made: host names through the client's only resolver, which hands on
 /// the checked addresses alone, and IP-literal URLs before the request.
 /// Redirects are never followed, and proxies from the environment are
-/// ignored.
+/// ignored. Through a configured [egress proxy](super::EgressProxy), host
+/// names are resolved and checked by the sender before the request, and
+/// the proxy's own address is exempt.
 #[derive(Clone, Debug)]
 pub struct Sender {
     client: reqwest::Client,
@@ -130,13 +136,16 @@ impl Sender {
 
         // reqwest does not call the resolver for IP literals: check them here.
         if let Err(e) = self.check_literal(url.as_url()) {
-            let mut report = AttemptReport::new(AttemptResult::Blocked, now);
-            report.error_message = Some(format!("refused by the address guard: {e}"));
-            report.guard_error = Some(e);
-            return Ok(report);
+            return Ok(blocked(now, e));
         }
 
         let started = Instant::now();
+        if settings.proxied {
+            if let Err(mut report) = self.check_name(url.as_url(), now).await {
+                report.elapsed = started.elapsed();
+                return Ok(report);
+            }
+        }
         // At most 30 s ahead: cannot overflow; the fallback only fails closed.
         let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         let request = self
@@ -195,6 +204,23 @@ impl Sender {
             _ => return Ok(()),
         };
         self.guard.check_target(&TargetHost::Ip(ip), &[ip])
+    }
+
+    /// With a proxy: resolves a host name once and runs the guard over
+    /// every answer, so a forbidden target is refused before the proxy
+    /// hears of it. The report is the refusal or the failed lookup.
+    async fn check_name(&self, url: &url::Url, now: Timestamp) -> Result<(), AttemptReport> {
+        let Some(Host::Domain(name)) = url.host() else {
+            return Ok(());
+        };
+        let addrs = match lookup(name, self.settings.dns_timeout).await {
+            Ok(addrs) => addrs,
+            Err(e) => {
+                return Err(failure(now, TransportError::Dns, &e.to_string()));
+            }
+        };
+        let ips: Vec<std::net::IpAddr> = addrs.iter().map(std::net::SocketAddr::ip).collect();
+        self.guard.check(name, &ips).map_err(|e| blocked(now, e))
     }
 
     /// The status, the headers the policy reads, and the body up to the
@@ -260,6 +286,14 @@ impl Sender {
         });
         report
     }
+}
+
+/// A report of a destination the guard refused; nothing was sent.
+fn blocked(now: Timestamp, error: GuardError) -> AttemptReport {
+    let mut report = AttemptReport::new(AttemptResult::Blocked, now);
+    report.error_message = Some(format!("refused by the address guard: {error}"));
+    report.guard_error = Some(error);
+    report
 }
 
 /// A report of a transport failure.
