@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use webhook_kit::delivery::{
     AttemptLog, DeadLetter, DeadLetterSink, DeliveryId, DeliveryJob, Endpoint, EndpointId,
     EndpointUrl, ErrorKind, Event, EventType, HealthPolicy, MemoryAttemptLog, MemoryDeadLetters,
-    MemoryEndpointSource, OwnerId, Trigger,
+    MemoryEndpointSource, MemoryEndpointState, OwnerId, Trigger,
 };
 use webhook_kit::guard::AllowList;
 use webhook_kit::retry::{Decision, Preset};
@@ -52,6 +52,8 @@ struct Seen {
     bodies: Mutex<Bodies>,
     requests: AtomicUsize,
     unverified: AtomicUsize,
+    /// Answers other than a 200.
+    faults: AtomicUsize,
 }
 
 /// A small deterministic generator, so a failing run can be repeated.
@@ -148,6 +150,9 @@ async fn receiver(ip: &str, name: &'static str, faults: Vec<Fault>, seen: Arc<Se
                     .push(body);
 
                 let fault = faults[dice.roll(faults.len() as u64) as usize];
+                if !matches!(fault, Fault::Ok) {
+                    seen.faults.fetch_add(1, Ordering::SeqCst);
+                }
                 let answer = |status: &str, extra: &str| {
                     format!(
                         "HTTP/1.1 {status}\r\n{extra}content-length: 2\r\nconnection: close\r\n\r\nok"
@@ -359,11 +364,33 @@ async fn every_delivery_ends_and_every_attempt_is_logged() {
     assert!(
         dispatcher
             .health(&EndpointId::new("gone").unwrap())
+            .await
+            .unwrap()
             .unwrap()
             .disabled()
             .is_some()
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+
+    let mut attempts = 0usize;
+    for id in &deliveries {
+        attempts += log.attempts(id).await.unwrap().len();
+    }
+    let lost = deliveries
+        .iter()
+        .filter(|id| !delivered.contains_key(*id) && !dead_map.contains_key(*id))
+        .count();
+    println!(
+        "invariant: events=40 endpoints=5 deliveries={} faults_injected={} attempts={} \
+         requests_seen={} delivered={} dead_lettered={} lost={lost}",
+        deliveries.len(),
+        seen.faults.load(Ordering::SeqCst),
+        attempts,
+        seen.requests.load(Ordering::SeqCst),
+        delivered.len(),
+        dead_map.len(),
+    );
+    assert_eq!(lost, 0);
 }
 
 /// A receiver that answers 503 until `up` is set, after `delay`.
@@ -536,4 +563,89 @@ async fn shutdown_lets_attempts_in_flight_finish() {
     assert_eq!(endings.delivered.lock().unwrap().len(), 4);
     assert_eq!(dispatcher.outstanding(), 0);
     assert_eq!(log.len().unwrap(), 4);
+}
+
+/// A receiver that holds each request for `hold` before a 200, and counts
+/// the requests it holds at once (now and at most).
+async fn slow_receiver(hold: Duration, now: Arc<AtomicUsize>, max: Arc<AtomicUsize>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (now, max) = (now.clone(), max.clone());
+            tokio::spawn(async move {
+                if read_request(&mut stream).await.is_none() {
+                    return;
+                }
+                let held = now.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(held, Ordering::SeqCst);
+                tokio::time::sleep(hold).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                let text = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+                let _ = stream.write_all(text.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_dispatchers_sharing_a_state_store_keep_the_in_flight_cap() {
+    let (held, max_held) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let addr = slow_receiver(Duration::from_millis(150), held, max_held.clone()).await;
+    let capped = endpoint("ep", &format!("http://{addr}/hook"))
+        .with_max_in_flight(std::num::NonZeroU32::new(2).unwrap());
+    let store = Arc::new(MemoryEndpointState::new(16));
+
+    let make = |store: Arc<MemoryEndpointState>, endings: Arc<Endings>| {
+        let source = Arc::new(MemoryEndpointSource::new());
+        source.insert(capped.clone()).unwrap();
+        let sender = Sender::builder()
+            .allow_list("127.0.0.1/32".parse::<AllowList>().unwrap())
+            .timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_millis(500))
+            .dns_timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+        // Each has its own queue; only the endpoint state is shared.
+        Dispatcher::builder(sender)
+            .policy(Preset::Short.policy())
+            .source(source)
+            .endpoint_state(store)
+            .hooks(endings)
+            .concurrency(8)
+            .poll_interval(Duration::from_millis(5))
+            .build()
+    };
+    let (ends_a, ends_b) = (Arc::new(Endings::default()), Arc::new(Endings::default()));
+    let a = make(store.clone(), ends_a.clone());
+    let b = make(store.clone(), ends_b.clone());
+
+    let now = Timestamp::now();
+    for i in 0..8 {
+        a.submit(&event(i, now), now).await.unwrap();
+        b.submit(&event(100 + i, now), now).await.unwrap();
+    }
+    let (left_a, left_b) = tokio::join!(
+        a.run_until_idle(Duration::from_secs(20)),
+        b.run_until_idle(Duration::from_secs(20))
+    );
+    assert_eq!((left_a, left_b), (0, 0));
+    assert_eq!(ends_a.delivered.lock().unwrap().len(), 8);
+    assert_eq!(ends_b.delivered.lock().unwrap().len(), 8);
+    let max = max_held.load(Ordering::SeqCst);
+    println!("shared store: 16 deliveries, cap 2, most held at once by the receiver = {max}");
+    assert!(
+        max <= 2,
+        "{max} requests in flight at once, above the cap of 2"
+    );
+    assert!(max >= 1);
+    // Every slot was given back.
+    assert_eq!(
+        store
+            .live_slots(&EndpointId::new("ep").unwrap(), Timestamp::now())
+            .unwrap(),
+        0
+    );
 }

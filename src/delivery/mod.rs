@@ -21,10 +21,12 @@
 //! - [`EndpointHealth`] under a [`HealthPolicy`]: a circuit breaker whose
 //!   open state defers jobs without spending attempts, and the rule that
 //!   disables an endpoint on 410 or after days of continuous failure.
-//! - [`JobQueue`], [`AttemptLog`] and [`DeadLetterSink`]: the stores a
-//!   sender needs, as traits for the user's backend, with bounded
-//!   in-memory versions ([`MemoryJobQueue`], [`MemoryAttemptLog`],
-//!   [`MemoryDeadLetters`]). Jobs are leased with fencing tokens and
+//! - [`JobQueue`], [`AttemptLog`], [`DeadLetterSink`] and
+//!   [`EndpointStateStore`]: the stores a sender needs, as traits for the
+//!   user's backend, with bounded in-memory versions ([`MemoryJobQueue`],
+//!   [`MemoryAttemptLog`], [`MemoryDeadLetters`], [`MemoryEndpointState`]).
+//!   Endpoint state (health with compare-and-set, in-flight slot leases,
+//!   rate-limit windows) can so be shared by several dispatchers. Jobs are leased with fencing tokens and
 //!   delivered at least once: a worker that crashes between claim and
 //!   complete loses its lease, the job runs again, and receivers
 //!   deduplicate on the delivery's message id (see [`JobQueue`]).
@@ -92,6 +94,7 @@
 
 mod dead_letter;
 mod endpoint;
+mod endpoint_state;
 mod endpoint_url;
 mod error;
 mod event;
@@ -113,6 +116,10 @@ pub use dead_letter::{
     DeadCause, DeadLetter, DeadLetterSink, DynDeadLetterSink, MemoryDeadLetters,
 };
 pub use endpoint::{Endpoint, RateLimit};
+pub use endpoint_state::{
+    DynEndpointStateStore, EndpointStateStore, HealthRecord, MemoryEndpointState, RateToken, Saved,
+    SlotLease,
+};
 pub use endpoint_url::{EndpointUrl, UrlRules};
 pub use error::{FanOutError, SourceError, TransitionError, UrlError, ValidationError};
 pub use event::{Event, Payload};

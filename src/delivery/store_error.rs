@@ -7,8 +7,9 @@ use std::sync::Arc;
 use super::ids::DeliveryId;
 use super::queue::LeaseToken;
 
-/// Why a [`JobQueue`](super::JobQueue), an [`AttemptLog`](super::AttemptLog)
-/// or a [`DeadLetterSink`](super::DeadLetterSink) refused an operation.
+/// Why a [`JobQueue`](super::JobQueue), an [`AttemptLog`](super::AttemptLog),
+/// a [`DeadLetterSink`](super::DeadLetterSink) or an
+/// [`EndpointStateStore`](super::EndpointStateStore) refused an operation.
 ///
 /// Nothing is dropped on an error: the operation did not happen, and what
 /// was stored before is still stored.
@@ -48,6 +49,12 @@ pub enum StoreError {
         /// The attempt already queued.
         attempt: u32,
     },
+    /// A compare-and-set lost to other writers this many times in a row;
+    /// nothing was stored.
+    Contended {
+        /// The attempts made.
+        tries: u32,
+    },
     /// The store's backend could not be reached or failed.
     Unavailable {
         /// The backend's name (`memory`, `postgres`, ...).
@@ -79,6 +86,7 @@ impl StoreError {
             StoreError::Terminal => "terminal_transition",
             StoreError::OtherDelivery { .. } => "other_delivery",
             StoreError::Conflict { .. } => "job_conflict",
+            StoreError::Contended { .. } => "store_contended",
             StoreError::Unavailable { .. } => "store_unavailable",
         }
     }
@@ -106,6 +114,10 @@ impl fmt::Display for StoreError {
             } => write!(
                 f,
                 "attempt {attempt} of delivery {delivery_id} is already queued"
+            ),
+            StoreError::Contended { tries } => write!(
+                f,
+                "the update lost to other writers {tries} times in a row and was not stored"
             ),
             StoreError::Unavailable { backend, source } => {
                 write!(f, "the {backend} store is unavailable: {source}")

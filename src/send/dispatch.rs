@@ -1,11 +1,10 @@
 //! The delivery loop: jobs from the queue, through the sender and the
 //! retry policy, to the attempt log, the queue again or the dead letters.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -13,10 +12,11 @@ use tokio::task::JoinSet;
 
 use crate::delivery::{
     Admission, ClaimedJob, DeadLetter, DeliveryId, DynAttemptLog, DynDeadLetterSink,
-    DynEndpointSource, DynJobQueue, Endpoint, EndpointHealth, EndpointId, Enqueued, Event, FanOut,
-    HealthDisableReason, HealthEvent, HealthPolicy, Observation, Transition,
+    DynEndpointSource, DynEndpointStateStore, DynJobQueue, Endpoint, EndpointHealth, EndpointId,
+    Enqueued, Event, FanOut, HealthDisableReason, HealthEvent, HealthPolicy, HealthRecord,
+    Observation, RateToken, Saved, SlotLease, StoreError, Transition,
 };
-use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, JobQueue};
+use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, EndpointStateStore, JobQueue};
 use crate::retry::{AttemptOutcome, Decision, RetryPolicy};
 use crate::time::{Clock, Timestamp};
 
@@ -52,7 +52,12 @@ use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
 /// Delivery is at least once: a store failure after the attempt may lead
 /// to the job being sent again, with the same `webhook-id`.
 ///
-/// Health and pacing state are kept in memory, per dispatcher.
+/// Endpoint health, throttling pauses, in-flight slots and rate-limit
+/// windows live in an [`EndpointStateStore`] (in memory by default, see
+/// [`DispatcherBuilder::endpoint_state`]): dispatchers given the same store
+/// share them, so an endpoint's in-flight cap and rate limit hold across
+/// all of them. Health is updated by compare-and-set, so concurrent
+/// outcomes are all counted.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -123,20 +128,13 @@ struct Inner {
     lease: Duration,
     poll: Duration,
     unavailable_delay: Duration,
-    endpoints: Mutex<HashMap<EndpointId, EndpointState>>,
+    state: Arc<dyn DynEndpointStateStore>,
     // Deliveries this dispatcher queued that have not ended yet.
     outstanding: AtomicUsize,
 }
 
-/// In-memory state of one endpoint.
-struct EndpointState {
-    health: EndpointHealth,
-    in_flight: Arc<Semaphore>,
-    window_start: Timestamp,
-    window_count: u32,
-    // A receiver's `Retry-After` on a throttling answer pauses the endpoint.
-    paused_until: Option<Timestamp>,
-}
+/// How often a health update is retried after losing a compare-and-set.
+const HEALTH_CAS_TRIES: u32 = 8;
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,7 +179,7 @@ impl Dispatcher {
                 lease: b.lease,
                 poll: b.poll,
                 unavailable_delay: b.unavailable_delay,
-                endpoints: Mutex::new(HashMap::new()),
+                state: b.state,
                 outstanding: AtomicUsize::new(0),
             }),
         }
@@ -246,7 +244,7 @@ impl Dispatcher {
 
     /// Recovers up to `limit` deliveries to `endpoint` dead-lettered at or
     /// after `since`, oldest first ([`DeliveryJob::recover`](crate::delivery::DeliveryJob::recover)), and returns
-    /// how many were queued. The endpoint's in-memory health starts over,
+    /// how many were queued. The endpoint's stored health starts over,
     /// since recovering means its owner fixed it.
     ///
     /// # Errors
@@ -261,7 +259,7 @@ impl Dispatcher {
         limit: usize,
         now: Timestamp,
     ) -> Result<usize, DispatchError> {
-        self.reset_health(endpoint);
+        self.reset_health(endpoint).await?;
         let letters = self.inner.dead.dead_since(endpoint, since, limit).await?;
         let mut queued = 0usize;
         for listed in letters {
@@ -274,19 +272,35 @@ impl Dispatcher {
         Ok(queued)
     }
 
-    /// Forgets the in-memory health of `endpoint`: for an endpoint its
-    /// owner enabled again.
-    pub fn reset_health(&self, endpoint: &EndpointId) {
-        let mut endpoints = self.inner.lock_endpoints();
-        if let Some(state) = endpoints.get_mut(endpoint) {
-            state.health.reset();
-        }
+    /// Starts the stored health of `endpoint` over (and ends a throttling
+    /// pause): for an endpoint its owner enabled again.
+    ///
+    /// # Errors
+    ///
+    /// [`DispatchError::Store`] when the endpoint state store fails.
+    pub async fn reset_health(&self, endpoint: &EndpointId) -> Result<(), DispatchError> {
+        self.inner
+            .update_health(endpoint, |record| {
+                if record.version() > 0 {
+                    record.health_mut().reset();
+                    record.set_paused_until(None);
+                }
+            })
+            .await?;
+        Ok(())
     }
 
-    /// The in-memory health of `endpoint`, if it was seen.
-    pub fn health(&self, endpoint: &EndpointId) -> Option<EndpointHealth> {
-        let endpoints = self.inner.lock_endpoints();
-        endpoints.get(endpoint).map(|s| s.health.clone())
+    /// The stored health of `endpoint`, if any was stored.
+    ///
+    /// # Errors
+    ///
+    /// [`DispatchError::Store`] when the endpoint state store fails.
+    pub async fn health(
+        &self,
+        endpoint: &EndpointId,
+    ) -> Result<Option<EndpointHealth>, DispatchError> {
+        let record = self.inner.state.load_health(endpoint).await?;
+        Ok((record.version() > 0).then(|| record.health().clone()))
     }
 
     async fn requeue(
@@ -400,17 +414,36 @@ impl Dispatcher {
 
 /// What stands between a job and its attempt.
 enum Gate {
-    Send(OwnedSemaphorePermit),
+    /// Go, holding this in-flight slot when the endpoint has a cap.
+    Send(Option<SlotLease>),
     Defer(Timestamp),
     Dead(Transition),
 }
 
 impl Inner {
-    fn lock_endpoints(&self) -> std::sync::MutexGuard<'_, HashMap<EndpointId, EndpointState>> {
-        // The map holds plain data, valid even after a panic elsewhere.
-        self.endpoints
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Loads the endpoint's health record, applies `change`, and saves it
+    /// by compare-and-set, reapplying `change` to the newer record when
+    /// another writer won. A change that changes nothing saves nothing.
+    async fn update_health<T>(
+        &self,
+        endpoint: &EndpointId,
+        mut change: impl FnMut(&mut HealthRecord) -> T,
+    ) -> Result<T, StoreError> {
+        let mut record = self.state.load_health(endpoint).await?;
+        for _ in 0..HEALTH_CAS_TRIES {
+            let before = record.clone();
+            let out = change(&mut record);
+            if record == before {
+                return Ok(out);
+            }
+            match self.state.save_health(endpoint, &record).await? {
+                Saved::Conflict { current } => record = current,
+                _ => return Ok(out),
+            }
+        }
+        Err(StoreError::Contended {
+            tries: HEALTH_CAS_TRIES,
+        })
     }
 
     async fn process(self: Arc<Self>, claimed: ClaimedJob, _permit: OwnedSemaphorePermit) {
@@ -434,13 +467,25 @@ impl Inner {
             }
         };
 
-        let _endpoint_permit = match self.gate(&endpoint, now) {
-            Gate::Send(permit) => permit,
-            Gate::Defer(until) => return self.defer(&claimed, now, until).await,
-            Gate::Dead(transition) => return self.settle(&claimed, transition, now).await,
+        let slot = match self.gate(&endpoint, now).await {
+            Ok(Gate::Send(slot)) => slot,
+            Ok(Gate::Defer(until)) => return self.defer(&claimed, now, until).await,
+            Ok(Gate::Dead(transition)) => return self.settle(&claimed, transition, now).await,
+            Err(e) => {
+                self.hooks.on_error(Some(&job), &e.into());
+                let until = now.saturating_add(self.unavailable_delay);
+                return self.defer(&claimed, now, until).await;
+            }
         };
 
-        let report = match self.sender.attempt(&endpoint, &job, now).await {
+        let attempt = self.sender.attempt(&endpoint, &job, now).await;
+        if let Some(slot) = slot {
+            // A failed release costs the slot until its lease expires.
+            if let Err(e) = self.state.release_slot(endpoint.id(), slot).await {
+                self.hooks.on_error(Some(&job), &e.into());
+            }
+        }
+        let report = match attempt {
             Ok(report) => report,
             Err(e) => {
                 self.hooks.on_error(Some(&job), &e.into());
@@ -465,25 +510,29 @@ impl Inner {
             self.hooks.on_error(Some(&job), &e.into());
         }
 
-        let events = {
-            let mut endpoints = self.lock_endpoints();
-            let state = self.state(&mut endpoints, &endpoint, finished);
-            if let (
-                AttemptOutcome::Throttled { .. },
-                Some(_),
-                Decision::RetryAt { not_before, .. },
-            ) = (verdict.outcome, report.retry_after(), verdict.decision)
-            {
-                state.paused_until =
-                    Some(state.paused_until.map_or(not_before, |p| p.max(not_before)));
+        let pause = match (verdict.outcome, report.retry_after(), verdict.decision) {
+            (AttemptOutcome::Throttled { .. }, Some(_), Decision::RetryAt { not_before, .. }) => {
+                Some(not_before)
             }
-            state.health.record(
-                &self.health_policy,
-                Observation::from(&verdict.outcome),
-                finished,
-            )
+            _ => None,
         };
-        self.health_events(endpoint.id(), &events);
+        let counted = self
+            .update_health(endpoint.id(), |record| {
+                if let Some(until) = pause {
+                    let paused = record.paused_until().map_or(until, |p| p.max(until));
+                    record.set_paused_until(Some(paused));
+                }
+                record.health_mut().record(
+                    &self.health_policy,
+                    Observation::from(&verdict.outcome),
+                    finished,
+                )
+            })
+            .await;
+        match counted {
+            Ok(events) => self.health_events(endpoint.id(), &events),
+            Err(e) => self.hooks.on_error(Some(&job), &e.into()),
+        }
 
         match job.apply_verdict(&verdict) {
             Ok(transition) => self.settle(&claimed, transition, finished).await,
@@ -499,71 +548,71 @@ impl Inner {
     }
 
     /// Health, pause, in-flight cap and rate limit, in that order.
-    fn gate(&self, endpoint: &Endpoint, now: Timestamp) -> Gate {
-        let mut endpoints = self.lock_endpoints();
+    async fn gate(&self, endpoint: &Endpoint, now: Timestamp) -> Result<Gate, StoreError> {
         let policy = &self.health_policy;
-        let state = self.state(&mut endpoints, endpoint, now);
+        let (admission, disabled, paused) = self
+            .update_health(endpoint.id(), |record| {
+                // Admitting a half-open probe changes the record: it is saved.
+                let admission = record.health_mut().admit(policy, now);
+                let paused = match record.paused_until() {
+                    Some(until) if now < until => Some(until),
+                    Some(_) if admission == Admission::Send => {
+                        record.set_paused_until(None);
+                        None
+                    }
+                    _ => None,
+                };
+                (admission, record.health().disabled(), paused)
+            })
+            .await?;
 
-        match state.health.admit(policy, now) {
+        match admission {
             Admission::Send => {}
-            Admission::Defer { until } => return Gate::Defer(until),
+            Admission::Defer { until } => return Ok(Gate::Defer(until)),
             Admission::Disabled => {
-                return match state.health.disabled() {
+                return Ok(match disabled {
                     Some(HealthDisableReason::Receiver(reason)) => {
                         Gate::Dead(Transition::EndpointDisabled { reason })
                     }
                     _ => Gate::Defer(now.saturating_add(self.unavailable_delay)),
-                };
+                });
             }
         }
-
-        if let Some(until) = state.paused_until {
-            if now < until {
-                return Gate::Defer(until);
-            }
-            state.paused_until = None;
+        if let Some(until) = paused {
+            return Ok(Gate::Defer(until));
         }
 
         // The in-flight cap first, so a deferred job spends no rate slot.
-        let Ok(permit) = Arc::clone(&state.in_flight).try_acquire_owned() else {
-            return Gate::Defer(now.saturating_add(self.poll));
+        let slot = match endpoint.max_in_flight() {
+            Some(max) => {
+                let lease = self.lease;
+                match self
+                    .state
+                    .acquire_slot(endpoint.id(), max, lease, now)
+                    .await?
+                {
+                    Some(slot) => Some(slot),
+                    None => return Ok(Gate::Defer(now.saturating_add(self.poll))),
+                }
+            }
+            None => None,
         };
 
         if let Some(limit) = endpoint.rate_limit() {
-            let window_end = state.window_start.saturating_add(limit.interval());
-            if now >= window_end {
-                state.window_start = now;
-                state.window_count = 0;
+            let token = self.state.take_rate_token(endpoint.id(), limit, now).await;
+            let wait = match token {
+                Ok(RateToken::WaitUntil(until)) => Some(Ok(until)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            };
+            if let Some(wait) = wait {
+                if let Some(slot) = slot {
+                    self.state.release_slot(endpoint.id(), slot).await?;
+                }
+                return wait.map(Gate::Defer);
             }
-            if state.window_count >= limit.events() {
-                return Gate::Defer(window_end);
-            }
-            state.window_count = state.window_count.saturating_add(1);
         }
-        Gate::Send(permit)
-    }
-
-    fn state<'a>(
-        &self,
-        endpoints: &'a mut HashMap<EndpointId, EndpointState>,
-        endpoint: &Endpoint,
-        now: Timestamp,
-    ) -> &'a mut EndpointState {
-        endpoints
-            .entry(endpoint.id().clone())
-            .or_insert_with(|| EndpointState {
-                health: EndpointHealth::new(),
-                in_flight: Arc::new(Semaphore::new(
-                    endpoint
-                        .max_in_flight()
-                        .map_or(Semaphore::MAX_PERMITS, |n| {
-                            usize::try_from(n.get()).unwrap_or(Semaphore::MAX_PERMITS)
-                        }),
-                )),
-                window_start: now,
-                window_count: 0,
-                paused_until: None,
-            })
+        Ok(Gate::Send(slot))
     }
 
     fn health_events(&self, endpoint: &EndpointId, events: &[HealthEvent]) {
@@ -684,38 +733,76 @@ mod tests {
         }
     }
 
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+
+    fn gate(d: &Dispatcher, ep: &Endpoint, now: Timestamp) -> Gate {
+        block_on(d.inner.gate(ep, now)).unwrap()
+    }
+
     #[test]
     fn the_rate_limit_defers_to_the_end_of_its_window() {
         let d = dispatcher();
         let ep = endpoint().with_rate_limit(RateLimit::new(2, Duration::from_secs(1)).unwrap());
         let t0 = Timestamp::from_unix_seconds(100);
-        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
-        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
-        let third = d.inner.gate(&ep, t0);
+        assert!(matches!(gate(&d, &ep, t0), Gate::Send(_)));
+        assert!(matches!(gate(&d, &ep, t0), Gate::Send(_)));
+        let third = gate(&d, &ep, t0);
         assert_eq!(
             deferred_until(&third),
             Some(Timestamp::from_unix_seconds(101))
         );
         assert!(matches!(
-            d.inner.gate(&ep, Timestamp::from_unix_seconds(101)),
+            gate(&d, &ep, Timestamp::from_unix_seconds(101)),
             Gate::Send(_)
         ));
     }
 
     #[test]
-    fn the_in_flight_cap_holds_until_a_permit_is_dropped() {
+    fn the_in_flight_cap_holds_until_the_slot_is_released() {
         let d = dispatcher();
         let ep = endpoint().with_max_in_flight(NonZeroU32::new(1).unwrap());
         let t0 = Timestamp::from_unix_seconds(100);
-        let first = d.inner.gate(&ep, t0);
-        assert!(matches!(first, Gate::Send(_)));
-        let second = d.inner.gate(&ep, t0);
+        let Gate::Send(Some(slot)) = gate(&d, &ep, t0) else {
+            panic!("the first attempt was not let through with a slot");
+        };
+        let second = gate(&d, &ep, t0);
         assert_eq!(
             deferred_until(&second),
             Some(t0.saturating_add(Duration::from_millis(5)))
         );
-        drop(first);
-        assert!(matches!(d.inner.gate(&ep, t0), Gate::Send(_)));
+        block_on(d.inner.state.release_slot(ep.id(), slot)).unwrap();
+        assert!(matches!(gate(&d, &ep, t0), Gate::Send(Some(_))));
+    }
+
+    #[test]
+    fn a_rate_limited_job_gives_its_slot_back() {
+        let d = dispatcher();
+        let ep = endpoint()
+            .with_max_in_flight(NonZeroU32::new(1).unwrap())
+            .with_rate_limit(RateLimit::new(1, Duration::from_secs(1)).unwrap());
+        let t0 = Timestamp::from_unix_seconds(100);
+        let Gate::Send(Some(slot)) = gate(&d, &ep, t0) else {
+            panic!("the first attempt was not let through with a slot");
+        };
+        block_on(d.inner.state.release_slot(ep.id(), slot)).unwrap();
+        let second = gate(&d, &ep, t0);
+        assert_eq!(
+            deferred_until(&second),
+            Some(Timestamp::from_unix_seconds(101))
+        );
+        // The slot the deferred job took was released again.
+        assert!(matches!(
+            gate(&d, &ep, Timestamp::from_unix_seconds(101)),
+            Gate::Send(Some(_))
+        ));
     }
 
     #[test]
@@ -724,12 +811,40 @@ mod tests {
         let ep = endpoint();
         let t0 = Timestamp::from_unix_seconds(100);
         let until = Timestamp::from_unix_seconds(103);
-        drop(d.inner.gate(&ep, t0));
-        if let Some(state) = d.inner.lock_endpoints().get_mut(ep.id()) {
-            state.paused_until = Some(until);
-        }
-        assert_eq!(deferred_until(&d.inner.gate(&ep, t0)), Some(until));
-        assert!(matches!(d.inner.gate(&ep, until), Gate::Send(_)));
+        block_on(
+            d.inner
+                .update_health(ep.id(), |r| r.set_paused_until(Some(until))),
+        )
+        .unwrap();
+        assert_eq!(deferred_until(&gate(&d, &ep, t0)), Some(until));
+        assert!(matches!(gate(&d, &ep, until), Gate::Send(None)));
+        let record = block_on(d.inner.state.load_health(ep.id())).unwrap();
+        assert_eq!(record.paused_until(), None);
+    }
+
+    #[test]
+    fn a_lost_compare_and_set_is_reapplied() {
+        let d = dispatcher();
+        let ep = endpoint();
+        let t0 = Timestamp::from_unix_seconds(100);
+        let policy = HealthPolicy::default();
+        let mut calls = 0;
+        let failures = block_on(d.inner.update_health(ep.id(), |r| {
+            calls += 1;
+            if calls == 1 {
+                // Another writer stores a failure between the load and the save.
+                let mut other = block_on(d.inner.state.load_health(ep.id())).unwrap();
+                other.health_mut().record(&policy, Observation::Failure, t0);
+                block_on(d.inner.state.save_health(ep.id(), &other)).unwrap();
+            }
+            r.health_mut().record(&policy, Observation::Failure, t0);
+            r.health().consecutive_failures()
+        }))
+        .unwrap();
+        assert_eq!(calls, 2);
+        assert_eq!(failures, 2, "both failures are counted");
+        let health = block_on(d.health(ep.id())).unwrap().unwrap();
+        assert_eq!(health.consecutive_failures(), 2);
     }
 
     #[test]

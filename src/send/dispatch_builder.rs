@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::delivery::{
-    DynAttemptLog, DynDeadLetterSink, DynEndpointSource, DynJobQueue, HealthPolicy,
-    MemoryAttemptLog, MemoryDeadLetters, MemoryEndpointSource, MemoryJobQueue,
+    DynAttemptLog, DynDeadLetterSink, DynEndpointSource, DynEndpointStateStore, DynJobQueue,
+    HealthPolicy, MemoryAttemptLog, MemoryDeadLetters, MemoryEndpointSource, MemoryEndpointState,
+    MemoryJobQueue,
 };
 use crate::retry::RetryPolicy;
 use crate::time::{Clock, SystemClock};
@@ -22,10 +23,11 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The default delay of a job whose endpoint cannot take it now (missing,
-/// disabled, at its in-flight cap, or refused by the sender's checks).
+/// disabled, its state store failing, or refused by the sender's checks).
 pub const DEFAULT_UNAVAILABLE_DELAY: Duration = Duration::from_secs(60);
 
-/// The capacity of each default in-memory store.
+/// The capacity of each default in-memory store (jobs, records, letters,
+/// or endpoints tracked).
 pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 
 /// Builds a [`Dispatcher`]; everything but the sender has a default.
@@ -38,6 +40,7 @@ pub struct DispatcherBuilder {
     pub(super) queue: Arc<dyn DynJobQueue>,
     pub(super) log: Arc<dyn DynAttemptLog>,
     pub(super) dead: Arc<dyn DynDeadLetterSink>,
+    pub(super) state: Arc<dyn DynEndpointStateStore>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) hooks: Arc<dyn DispatchHooks>,
     pub(super) concurrency: usize,
@@ -87,6 +90,15 @@ impl DispatcherBuilder {
     /// The dead-letter store (default: [`MemoryDeadLetters`]).
     pub fn dead_letters(mut self, dead: Arc<dyn DynDeadLetterSink>) -> Self {
         self.dead = dead;
+        self
+    }
+
+    /// Where endpoint health, pauses, in-flight slots and rate-limit
+    /// windows are kept (default: a [`MemoryEndpointState`] of this
+    /// dispatcher's own). Give several dispatchers the same store to have
+    /// them share each endpoint's in-flight cap, rate limit and health.
+    pub fn endpoint_state(mut self, state: Arc<dyn DynEndpointStateStore>) -> Self {
+        self.state = state;
         self
     }
 
@@ -157,6 +169,7 @@ impl Dispatcher {
             queue: Arc::new(MemoryJobQueue::new(DEFAULT_MEMORY_CAPACITY, SystemClock)),
             log: Arc::new(MemoryAttemptLog::new(DEFAULT_MEMORY_CAPACITY)),
             dead: Arc::new(MemoryDeadLetters::new(DEFAULT_MEMORY_CAPACITY)),
+            state: Arc::new(MemoryEndpointState::new(DEFAULT_MEMORY_CAPACITY)),
             clock: Arc::new(SystemClock),
             hooks: Arc::new(NoHooks),
             concurrency: DEFAULT_CONCURRENCY,
