@@ -674,6 +674,13 @@ async fn deliveries_go_through_the_proxy_with_its_credentials() {
     assert_eq!(got.body, BODY.as_bytes());
     assert_eq!(got.header("webhook-id"), Some("msg_2b7kzA4p"));
 
+    // Neither the password nor its encoding shows in the sender's Debug.
+    let debug = format!("{sender:?}");
+    assert!(
+        !debug.contains("s3cret") && !debug.contains("c2VuZGVy"),
+        "{debug}"
+    );
+
     // Without credentials, no Proxy-Authorization is sent.
     let plain = EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port())).unwrap();
     let report = proxied(plain)
@@ -747,6 +754,9 @@ async fn a_callers_client_builder_is_used_and_kept_safe() {
     assert_eq!(got.header("user-agent"), Some(USER_AGENT));
     assert!(got.header("webhook-signature").is_some());
 
+    // The caller's headers are not printed with the sender.
+    assert!(!format!("{sender:?}").contains("acme"));
+
     // Redirects are still not followed.
     let (target, mut target_seen) = serve(response("200 OK", "", "")).await;
     let location = format!("location: http://127.0.0.1:{}/elsewhere\r\n", target.port());
@@ -774,4 +784,41 @@ async fn a_callers_client_builder_is_used_and_kept_safe() {
     let pinned = client().resolve("hooks.example.com", ([127, 0, 0, 1], 443).into());
     let err = SenderBuilder::new().build_with(pinned).unwrap_err();
     assert_eq!(err.code(), "unsafe_client_setting");
+}
+
+#[tokio::test]
+async fn https_targets_are_tunnelled_with_the_proxy_credentials() {
+    // A proxy that records the CONNECT request and refuses the tunnel.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let (tx, mut saw) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            if let Some(request) = read_request(&mut client).await {
+                let _ = tx.send(request);
+            }
+            let _ = client
+                .write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let sender = proxied(
+        EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port()))
+            .unwrap()
+            .with_basic_auth("sender", "s3cret"),
+    );
+    let ep = endpoint("https://127.0.0.2:8443/hook");
+    let report = sender.attempt(&ep, &job(&ep, BODY), now()).await.unwrap();
+    assert!(
+        matches!(report.result(), AttemptResult::Transport(_)),
+        "{:?}",
+        report.result()
+    );
+    assert!(!report.error_message().unwrap().contains("s3cret"));
+    let seen = saw.recv().await.unwrap();
+    assert_eq!(seen.head, "CONNECT 127.0.0.2:8443 HTTP/1.1");
+    assert_eq!(
+        seen.header("proxy-authorization"),
+        Some("Basic c2VuZGVyOnMzY3JldA==")
+    );
 }

@@ -208,6 +208,10 @@ impl SenderBuilder {
     /// - HTTP/1.1 only, with at most [`MAX_RESPONSE_HEADERS`] header
     ///   fields in a response.
     ///
+    /// Default headers are kept, but the headers each request carries
+    /// (`Content-Type`, the signature headers, `Idempotency-Key`) win over
+    /// default headers of the same name.
+    ///
     /// reqwest cannot undo some settings, and they would take connections
     /// past the guard. The builder is refused
     /// ([`BuildError::UnsafeClient`]) when it pins addresses with

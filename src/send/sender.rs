@@ -54,11 +54,24 @@ pub(super) struct Settings {
 /// ignored. Through a configured [egress proxy](super::EgressProxy), host
 /// names are resolved and checked by the sender before the request, and
 /// the proxy's own address is exempt.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` output shows the settings and the guard, not the client:
+/// reqwest's would print the caller's default headers, which may hold
+/// credentials.
+#[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
     guard: Arc<Guard>,
     settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("guard", &self.guard)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sender {
