@@ -42,13 +42,17 @@ macro_rules! timestamp_options {
     };
 }
 
+pub mod box_com;
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
 pub mod github;
 pub mod gitlab;
+pub mod gocardless;
 pub mod mailgun;
+pub mod mollie;
 pub mod paddle;
+pub mod paystack;
 pub mod resend;
 pub mod shopify;
 pub mod slack;
@@ -61,4 +65,6 @@ pub mod svix;
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
+pub mod webflow;
+pub mod xero;
 pub mod zoom;
