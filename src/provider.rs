@@ -80,9 +80,11 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
     Webflow => "webflow", "Webflow";
     Xero => "xero", "Xero";
+    Zendesk => "zendesk", "Zendesk";
     Zoom => "zoom", "Zoom";
 }
 
@@ -171,10 +173,17 @@ impl Provider {
             )),
             #[cfg(not(feature = "sha1"))]
             Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
+            #[cfg(feature = "sha1")]
+            Provider::Trello => Box::new(trello::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Trello => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Webflow => Box::new(config.timed(webflow::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Xero => Box::new(xero::from_config(config)?),
+            Provider::Zendesk => Box::new(config.timed(zendesk::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
         };
         Ok(verifier)
     }
@@ -189,6 +198,8 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Trello => providers::trello::event_id(body),
         _ => None,
     }
 }

@@ -332,3 +332,31 @@ fn timestamped_long_tail_providers_allocate_nothing() {
         .with_header("BOX-DELIVERY-ID", "673a081b-bb4b-4d45-b4f1-4131a29c1d07");
     zero(&box_com::Verifier::new(Keyring::from(secret)), &headers, BODY);
 }
+
+#[test]
+fn zendesk_allocates_nothing() {
+    use webhook_kit::providers::zendesk;
+
+    let secret = Secret::from_text("zendesk-alloc-secret").unwrap();
+    // 2023-11-14T22:13:20Z is NOW.
+    zero(
+        &zendesk::Verifier::new(Keyring::from(secret.clone())),
+        &zendesk::sign(&secret, "2023-11-14T22:13:20Z", BODY),
+        BODY,
+    );
+}
+
+#[cfg(feature = "sha1")]
+#[test]
+fn trello_allocates_nothing() {
+    use webhook_kit::providers::trello;
+
+    let secret = Secret::from_text("trello-alloc-secret").unwrap();
+    // `count` passes this URL with the request.
+    let headers = trello::sign(&secret, "https://example.com/hooks", BODY);
+    zero(
+        &trello::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
+}

@@ -63,8 +63,12 @@ pub mod supabase_auth_hook;
 pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod trello;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
 pub mod webflow;
 pub mod xero;
+pub mod zendesk;
 pub mod zoom;
