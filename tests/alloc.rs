@@ -310,7 +310,10 @@ fn body_only_hmac_providers_allocate_nothing() {
     let signed = mollie::sign(&secret, BODY);
     let headers = [
         ("X-Mollie-Signature", "sha256=00"),
-        ("X-Mollie-Signature", signed.get("X-Mollie-Signature").unwrap()),
+        (
+            "X-Mollie-Signature",
+            signed.get("X-Mollie-Signature").unwrap(),
+        ),
     ];
     zero(&mollie::Verifier::new(keyring), &headers, BODY);
 }
@@ -330,7 +333,11 @@ fn timestamped_long_tail_providers_allocate_nothing() {
     let other = Secret::from_text("secondary-alloc-secret").unwrap();
     let headers = box_com::sign(&other, &secret, "2023-11-14T14:13:20-08:00", BODY)
         .with_header("BOX-DELIVERY-ID", "673a081b-bb4b-4d45-b4f1-4131a29c1d07");
-    zero(&box_com::Verifier::new(Keyring::from(secret)), &headers, BODY);
+    zero(
+        &box_com::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
 }
 
 #[test]

@@ -105,8 +105,8 @@ impl Verifier {
         expect(headers, VERSION_HEADER, b"1")?;
         expect(headers, ALGORITHM_HEADER, b"HmacSHA256")?;
         let raw_ts = headers::required(headers, TIMESTAMP_HEADER)?;
-        let signed_at = time::parse_rfc3339(raw_ts)
-            .map_err(|e| VerifyError::malformed(TIMESTAMP_HEADER, e))?;
+        let signed_at =
+            time::parse_rfc3339(raw_ts).map_err(|e| VerifyError::malformed(TIMESTAMP_HEADER, e))?;
 
         let candidates = || {
             [primary, secondary]
@@ -207,8 +207,8 @@ mod tests {
     #[test]
     fn round_trip_and_single_bit_changes() {
         let v = Verifier::new(Keyring::from(key(KEY)));
-        let signed = sign(&key(KEY), &key("other"), TS, BODY)
-            .with_header(DELIVERY_ID_HEADER, "673a081b");
+        let signed =
+            sign(&key(KEY), &key("other"), TS, BODY).with_header(DELIVERY_ID_HEADER, "673a081b");
         let verified = v.verify(&signed, BODY, now()).unwrap();
         assert_eq!(verified.timestamp(), Some(now()));
         assert_eq!(verified.delivery_id(), Some("673a081b"));
@@ -277,7 +277,10 @@ mod tests {
                 name: ALGORITHM_HEADER
             }
         );
-        assert!(v.verify(&with(VERSION_HEADER, Some("1")), BODY, now()).is_ok());
+        assert!(
+            v.verify(&with(VERSION_HEADER, Some("1")), BODY, now())
+                .is_ok()
+        );
     }
 
     #[test]

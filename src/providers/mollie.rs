@@ -164,7 +164,10 @@ mod tests {
         }
         let tag = crypto::hmac_sha256(SECRET.as_bytes(), &[BODY]);
         for changed in bit_flips(&tag) {
-            let headers = [(SIGNATURE_HEADER, format!("sha256={}", crypto::hex(&changed)))];
+            let headers = [(
+                SIGNATURE_HEADER,
+                format!("sha256={}", crypto::hex(&changed)),
+            )];
             let err = v.verify(&headers, BODY, NOW).unwrap_err();
             assert_eq!(err.code(), "signature_mismatch");
         }

@@ -91,9 +91,9 @@ impl Verifier {
             covers: SignedContent::UrlAndBody,
         };
         // Trello appends the URL after the body.
-        let key_index =
-            self.keys
-                .find(now, &[body, callback_url.as_bytes()], target, candidate)?;
+        let key_index = self
+            .keys
+            .find(now, &[body, callback_url.as_bytes()], target, candidate)?;
         Ok(Verified::new(Provider::Trello, key_index).covering(SignedContent::UrlAndBody))
     }
 }

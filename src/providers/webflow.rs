@@ -82,8 +82,7 @@ impl Verifier {
         let signed_at = time::parse_unix_millis(raw_ts)
             .map_err(|e| VerifyError::malformed(TIMESTAMP_HEADER, e))?;
 
-        let candidate =
-            || std::iter::once(crypto::decode_tag::<32>(signature, TagEncoding::Hex));
+        let candidate = || std::iter::once(crypto::decode_tag::<32>(signature, TagEncoding::Hex));
         let target = MatchTarget {
             header: SIGNATURE_HEADER,
             scheme: "hmac-sha256",

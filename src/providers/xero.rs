@@ -138,7 +138,10 @@ mod tests {
         let key = Secret::from_text(KEY).unwrap();
         let v = verifier(KEY);
         let signed = sign(&key, BODY);
-        assert_eq!(v.verify(&signed, BODY, NOW).unwrap().provider(), Provider::Xero);
+        assert_eq!(
+            v.verify(&signed, BODY, NOW).unwrap().provider(),
+            Provider::Xero
+        );
         for changed in bit_flips(BODY) {
             assert!(v.verify(&signed, &changed, NOW).is_err());
         }

@@ -79,8 +79,8 @@ impl Verifier {
     ) -> Result<Verified, VerifyError> {
         let signature = headers::required(headers, SIGNATURE_HEADER)?;
         let raw_ts = headers::required(headers, TIMESTAMP_HEADER)?;
-        let signed_at = time::parse_rfc3339(raw_ts)
-            .map_err(|e| VerifyError::malformed(TIMESTAMP_HEADER, e))?;
+        let signed_at =
+            time::parse_rfc3339(raw_ts).map_err(|e| VerifyError::malformed(TIMESTAMP_HEADER, e))?;
 
         let candidate =
             || std::iter::once(crypto::decode_tag::<32>(signature, TagEncoding::Base64));
@@ -154,7 +154,10 @@ mod tests {
         let secret = Secret::from_text(SECRET).unwrap();
         let v = verifier();
         let signed = sign(&secret, TS, BODY);
-        assert_eq!(v.verify(&signed, BODY, now()).unwrap().timestamp(), Some(now()));
+        assert_eq!(
+            v.verify(&signed, BODY, now()).unwrap().timestamp(),
+            Some(now())
+        );
         for changed in bit_flips(BODY) {
             assert!(v.verify(&signed, &changed, now()).is_err());
         }
