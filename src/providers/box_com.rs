@@ -4,7 +4,7 @@
 //! signature keys **as text**.
 //!
 //! - `BOX-SIGNATURE-VERSION` must be `1` and `BOX-SIGNATURE-ALGORITHM`
-//!   `HmacSHA256`, as Box's SDKs require; any other value is
+//!   `HmacSHA256`, as Box's Python SDK requires; any other value is
 //!   [`VerifyError::UnsupportedAlgorithm`], an absent one
 //!   [`VerifyError::MissingHeader`].
 //! - The timestamp is RFC 3339 with an offset (`2016-07-11T10:10:33-07:00`).
