@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Malformed, SignedContent, VerifyError};
@@ -22,6 +22,9 @@ use crate::time::Timestamp;
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA512, for Paystack.
+pub(crate) type HmacSha512 = Hmac<Sha512>;
 
 /// HMAC-SHA1, for Twilio and GitHub's legacy header.
 #[cfg(feature = "sha1")]
@@ -274,6 +277,11 @@ pub(crate) fn tag<M: Mac + Clone>(mac: &M, parts: &[&[u8]]) -> hmac::digest::Out
 /// The HMAC-SHA256 of the concatenation of `parts` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     tag(&mac_for::<HmacSha256>(key), parts).into()
+}
+
+/// The HMAC-SHA512 of the concatenation of `parts` under `key`.
+pub(crate) fn hmac_sha512(key: &[u8], parts: &[&[u8]]) -> [u8; 64] {
+    tag(&mac_for::<HmacSha512>(key), parts).into()
 }
 
 /// The HMAC-SHA1 of the concatenation of `parts` under `key`.

@@ -316,6 +316,8 @@ pub enum Malformed {
     Empty,
     /// The value holds the character the signed content uses as a separator.
     Separator(char),
+    /// The timestamp is not an RFC 3339 date-time with a UTC offset.
+    TimestampNotRfc3339,
 }
 
 impl fmt::Display for Malformed {
@@ -351,6 +353,9 @@ impl fmt::Display for Malformed {
             Malformed::Separator(c) => write!(
                 f,
                 "the value holds `{c}`, which separates the parts of the signed content"
+            ),
+            Malformed::TimestampNotRfc3339 => f.write_str(
+                "the timestamp is not an RFC 3339 date-time such as `2020-01-01T00:00:00-07:00`",
             ),
         }
     }

@@ -60,13 +60,17 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Box => "box", "Box";
     Clerk => "clerk", "Clerk";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
+    Gocardless => "gocardless", "GoCardless";
     Mailgun => "mailgun", "Mailgun";
+    Mollie => "mollie", "Mollie";
     Paddle => "paddle", "Paddle Billing";
+    Paystack => "paystack", "Paystack";
     Resend => "resend", "Resend";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
@@ -76,7 +80,11 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
+    Webflow => "webflow", "Webflow";
+    Xero => "xero", "Xero";
+    Zendesk => "zendesk", "Zendesk";
     Zoom => "zoom", "Zoom";
 }
 
@@ -102,6 +110,9 @@ impl Provider {
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
+            Provider::Box => Box::new(config.timed(box_com::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -115,12 +126,15 @@ impl Provider {
             }
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
+            Provider::Gocardless => Box::new(gocardless::from_config(config)?),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Mollie => Box::new(mollie::from_config(config)?),
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Paystack => Box::new(paystack::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -159,6 +173,17 @@ impl Provider {
             )),
             #[cfg(not(feature = "sha1"))]
             Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
+            #[cfg(feature = "sha1")]
+            Provider::Trello => Box::new(trello::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Trello => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Webflow => Box::new(config.timed(webflow::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Xero => Box::new(xero::from_config(config)?),
+            Provider::Zendesk => Box::new(config.timed(zendesk::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
         };
         Ok(verifier)
     }
@@ -167,11 +192,14 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Box => providers::box_com::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Trello => providers::trello::event_id(body),
         _ => None,
     }
 }

@@ -237,6 +237,111 @@ pub(crate) fn parse_unix_seconds(value: &[u8]) -> Result<Timestamp, Malformed> {
     Ok(Timestamp::from_unix_seconds(digits))
 }
 
+/// The most digits a milliseconds value may have: 15 digits reach the year 33658.
+const MAX_MILLIS_DIGITS: usize = 15;
+
+/// Parses a unix timestamp in milliseconds: ASCII digits only, as strictly
+/// as [`parse_unix_seconds`]. A seconds value parses too, as a time in
+/// January 1970, so the window refuses it as too old.
+pub(crate) fn parse_unix_millis(value: &[u8]) -> Result<Timestamp, Malformed> {
+    let digits = parse_digits(value, MAX_MILLIS_DIGITS)?;
+    Ok(Timestamp::from_unix_millis(digits))
+}
+
+/// Parses an RFC 3339 date-time with a UTC offset:
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
+///
+/// The `T` and `Z` may be lower case; a space instead of `T`, a missing
+/// offset, a leap second or a field out of range is refused. Digits of the
+/// fraction past the millisecond are dropped.
+pub(crate) fn parse_rfc3339(value: &[u8]) -> Result<Timestamp, Malformed> {
+    const BAD: Malformed = Malformed::TimestampNotRfc3339;
+    if value.is_empty() {
+        return Err(Malformed::EmptyTimestamp);
+    }
+    let number = |from: usize, len: usize| -> Result<i64, Malformed> {
+        let digits = value.get(from..from + len).ok_or(BAD)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(BAD);
+        }
+        Ok(digits
+            .iter()
+            .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0')))
+    };
+    let at = |i: usize, expected: &[u8]| value.get(i).is_some_and(|b| expected.contains(b));
+    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
+        return Err(BAD);
+    }
+    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
+    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return Err(BAD);
+    }
+
+    let mut i = 19;
+    let mut millis = 0i64;
+    if at(i, b".") {
+        let digits = value[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return Err(BAD);
+        }
+        for (n, &b) in value[i + 1..i + 1 + digits.min(3)].iter().enumerate() {
+            millis += i64::from(b - b'0') * [100, 10, 1][n];
+        }
+        i += 1 + digits;
+    }
+    let offset_minutes = match value.get(i..) {
+        Some(b"Z" | b"z") => 0,
+        Some(&[sign @ (b'+' | b'-'), _, _, b':', _, _]) => {
+            let (h, m) = (number(i + 1, 2)?, number(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return Err(BAD);
+            }
+            let minutes = h * 60 + m;
+            if sign == b'-' { -minutes } else { minutes }
+        }
+        _ => return Err(BAD),
+    };
+
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Ok(Timestamp::from_unix_millis(seconds * 1000 + millis))
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
     if value.is_empty() {
         return Err(Malformed::EmptyTimestamp);
@@ -293,6 +398,60 @@ mod tests {
             parse_unix_seconds(b"99999999999999999999999"),
             Err(Malformed::TimestampOutOfRange)
         );
+    }
+
+    #[test]
+    fn millis_parse_strictly() {
+        assert_eq!(
+            parse_unix_millis(b"1663849649733"),
+            Ok(Timestamp::from_unix_millis(1_663_849_649_733))
+        );
+        for bad in [&b"-1"[..], b"1.5", b" 1", b""] {
+            assert!(parse_unix_millis(bad).is_err(), "{:?}", bad);
+        }
+        assert_eq!(
+            parse_unix_millis(b"9999999999999999"),
+            Err(Malformed::TimestampOutOfRange)
+        );
+    }
+
+    #[test]
+    fn rfc3339_with_offsets_and_fractions() {
+        // Values checked with Python's datetime.fromisoformat(...).timestamp().
+        let ok = [
+            (&b"2020-01-01T00:00:00-07:00"[..], 1_577_862_000_000),
+            (b"2016-07-11T10:10:33-07:00", 1_468_257_033_000),
+            (b"2021-07-25T10:00:00Z", 1_627_207_200_000),
+            (b"2024-02-29t23:59:59.1239z", 1_709_251_199_123),
+            (b"1970-01-01T05:30:00+05:30", 0),
+        ];
+        for (text, millis) in ok {
+            assert_eq!(
+                parse_rfc3339(text),
+                Ok(Timestamp::from_unix_millis(millis)),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        for bad in [
+            &b"2020-01-01 00:00:00Z"[..],
+            b"2020-01-01T00:00:00",
+            b"2020-01-01T00:00:60Z",
+            b"2023-02-29T00:00:00Z",
+            b"2020-13-01T00:00:00Z",
+            b"2020-01-01T00:00:00.Z",
+            b"2020-01-01T00:00:00+0700",
+            b"2020-01-01T00:00:00+07:00 ",
+            b"+020-01-01T00:00:00Z",
+            b"1577862000",
+            b"",
+        ] {
+            assert!(
+                parse_rfc3339(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

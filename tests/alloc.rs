@@ -284,3 +284,86 @@ fn standard_webhooks_v1a_needs_one_allocation() {
     println!("standard_webhooks v1a: {n} allocations");
     assert_eq!(n, 1);
 }
+
+#[test]
+fn body_only_hmac_providers_allocate_nothing() {
+    use webhook_kit::providers::{gocardless, mollie, paystack, xero};
+
+    let secret = Secret::from_text("body-only-alloc-secret").unwrap();
+    let keyring = Keyring::from(secret.clone());
+    zero(
+        &gocardless::Verifier::new(keyring.clone()),
+        &gocardless::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &paystack::Verifier::new(keyring.clone()),
+        &paystack::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &xero::Verifier::new(keyring.clone()),
+        &xero::sign(&secret, BODY),
+        BODY,
+    );
+    // Mollie reads every line of its header; a bad line beside the good one costs nothing either.
+    let signed = mollie::sign(&secret, BODY);
+    let headers = [
+        ("X-Mollie-Signature", "sha256=00"),
+        (
+            "X-Mollie-Signature",
+            signed.get("X-Mollie-Signature").unwrap(),
+        ),
+    ];
+    zero(&mollie::Verifier::new(keyring), &headers, BODY);
+}
+
+#[test]
+fn timestamped_long_tail_providers_allocate_nothing() {
+    use webhook_kit::providers::{box_com, webflow};
+
+    let secret = Secret::from_text("timestamped-alloc-secret").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    zero(
+        &webflow::Verifier::new(Keyring::from(secret.clone())),
+        &webflow::sign(&secret, now, BODY),
+        BODY,
+    );
+    // 2023-11-14T22:13:20Z is NOW; the delivery id fits inline.
+    let other = Secret::from_text("secondary-alloc-secret").unwrap();
+    let headers = box_com::sign(&other, &secret, "2023-11-14T14:13:20-08:00", BODY)
+        .with_header("BOX-DELIVERY-ID", "673a081b-bb4b-4d45-b4f1-4131a29c1d07");
+    zero(
+        &box_com::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
+}
+
+#[test]
+fn zendesk_allocates_nothing() {
+    use webhook_kit::providers::zendesk;
+
+    let secret = Secret::from_text("zendesk-alloc-secret").unwrap();
+    // 2023-11-14T22:13:20Z is NOW.
+    zero(
+        &zendesk::Verifier::new(Keyring::from(secret.clone())),
+        &zendesk::sign(&secret, "2023-11-14T22:13:20Z", BODY),
+        BODY,
+    );
+}
+
+#[cfg(feature = "sha1")]
+#[test]
+fn trello_allocates_nothing() {
+    use webhook_kit::providers::trello;
+
+    let secret = Secret::from_text("trello-alloc-secret").unwrap();
+    // `count` passes this URL with the request.
+    let headers = trello::sign(&secret, "https://example.com/hooks", BODY);
+    zero(
+        &trello::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
+}

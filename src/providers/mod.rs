@@ -42,13 +42,17 @@ macro_rules! timestamp_options {
     };
 }
 
+pub mod box_com;
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
 pub mod github;
 pub mod gitlab;
+pub mod gocardless;
 pub mod mailgun;
+pub mod mollie;
 pub mod paddle;
+pub mod paystack;
 pub mod resend;
 pub mod shopify;
 pub mod slack;
@@ -59,6 +63,12 @@ pub mod supabase_auth_hook;
 pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod trello;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
+pub mod webflow;
+pub mod xero;
+pub mod zendesk;
 pub mod zoom;
