@@ -42,6 +42,7 @@ macro_rules! timestamp_options {
     };
 }
 
+mod body_hmac;
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
@@ -57,6 +58,7 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+mod token;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
