@@ -60,6 +60,7 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Bitbucket => "bitbucket", "Bitbucket";
     Clerk => "clerk", "Clerk";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
@@ -102,6 +103,7 @@ impl Provider {
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
+            Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
