@@ -66,6 +66,7 @@ provider_table! {
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
+    Jira => "jira", "Jira admin webhooks";
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
@@ -104,6 +105,7 @@ impl Provider {
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
+            Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),

@@ -49,6 +49,7 @@ pub mod clerk;
 pub mod discord;
 pub mod github;
 pub mod gitlab;
+pub mod jira;
 pub mod mailgun;
 pub mod paddle;
 pub mod resend;
