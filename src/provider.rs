@@ -70,6 +70,7 @@ provider_table! {
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
+    Sentry => "sentry", "Sentry";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
     Square => "square", "Square";
@@ -106,6 +107,7 @@ impl Provider {
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
+            Provider::Sentry => Box::new(sentry::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),

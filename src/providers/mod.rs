@@ -53,6 +53,7 @@ pub mod jira;
 pub mod mailgun;
 pub mod paddle;
 pub mod resend;
+pub mod sentry;
 pub mod shopify;
 pub mod slack;
 pub mod square;
