@@ -68,6 +68,7 @@ provider_table! {
     Gitlab => "gitlab", "GitLab";
     Jira => "jira", "Jira admin webhooks";
     Mailgun => "mailgun", "Mailgun";
+    Notion => "notion", "Notion";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
     Sentry => "sentry", "Sentry";
@@ -107,6 +108,7 @@ impl Provider {
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
+            Provider::Notion => Box::new(notion::from_config(config)?),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
@@ -173,6 +175,7 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Notion => providers::notion::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),

@@ -51,6 +51,7 @@ pub mod github;
 pub mod gitlab;
 pub mod jira;
 pub mod mailgun;
+pub mod notion;
 pub mod paddle;
 pub mod resend;
 pub mod sentry;
