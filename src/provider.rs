@@ -61,6 +61,7 @@ macro_rules! provider_table {
 
 provider_table! {
     Bitbucket => "bitbucket", "Bitbucket";
+    Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
@@ -107,6 +108,7 @@ impl Provider {
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
+            Provider::Circleci => Box::new(circleci::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
@@ -175,6 +177,7 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::Circleci => providers::circleci::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),

@@ -44,6 +44,7 @@ macro_rules! timestamp_options {
 
 pub mod bitbucket;
 mod body_hmac;
+pub mod circleci;
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
