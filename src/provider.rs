@@ -69,6 +69,7 @@ provider_table! {
     Gitlab => "gitlab", "GitLab";
     Jira => "jira", "Jira admin webhooks";
     Mailgun => "mailgun", "Mailgun";
+    Mux => "mux", "Mux";
     Notion => "notion", "Notion";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
@@ -110,6 +111,7 @@ impl Provider {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Circleci => Box::new(circleci::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
+            Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
@@ -178,6 +180,7 @@ impl Provider {
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Circleci => providers::circleci::event_id(body),
+        Provider::Mux => providers::mux::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),

@@ -52,6 +52,7 @@ pub mod github;
 pub mod gitlab;
 pub mod jira;
 pub mod mailgun;
+pub mod mux;
 pub mod notion;
 pub mod paddle;
 pub mod resend;
