@@ -83,6 +83,7 @@ provider_table! {
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
     Twilio => "twilio", "Twilio";
+    Vercel => "vercel", "Vercel";
     Zoom => "zoom", "Zoom";
 }
 
@@ -114,6 +115,10 @@ impl Provider {
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
+            #[cfg(feature = "sha1")]
+            Provider::Vercel => Box::new(vercel::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Vercel => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -182,6 +187,8 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Circleci => providers::circleci::event_id(body),
         Provider::Mux => providers::mux::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Vercel => providers::vercel::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),

@@ -69,4 +69,7 @@ mod token;
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod vercel;
 pub mod zoom;
