@@ -73,6 +73,7 @@ provider_table! {
     Notion => "notion", "Notion";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
+    Segment => "segment", "Segment";
     Sentry => "sentry", "Sentry";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
@@ -114,6 +115,10 @@ impl Provider {
             Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
+            #[cfg(feature = "sha1")]
+            Provider::Segment => Box::new(segment::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
             #[cfg(feature = "sha1")]
             Provider::Vercel => Box::new(vercel::from_config(config)?),
@@ -187,6 +192,8 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Circleci => providers::circleci::event_id(body),
         Provider::Mux => providers::mux::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Segment => providers::segment::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Vercel => providers::vercel::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),

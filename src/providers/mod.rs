@@ -56,6 +56,9 @@ pub mod mux;
 pub mod notion;
 pub mod paddle;
 pub mod resend;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod segment;
 pub mod sentry;
 pub mod shopify;
 pub mod slack;
