@@ -83,6 +83,7 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Telegram => "telegram", "Telegram Bot API";
     Twilio => "twilio", "Twilio";
     Vercel => "vercel", "Vercel";
     Zoom => "zoom", "Zoom";
@@ -120,6 +121,7 @@ impl Provider {
             #[cfg(not(feature = "sha1"))]
             Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
+            Provider::Telegram => Box::new(telegram::from_config(config)?),
             #[cfg(feature = "sha1")]
             Provider::Vercel => Box::new(vercel::from_config(config)?),
             #[cfg(not(feature = "sha1"))]
@@ -194,6 +196,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Notion => providers::notion::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Segment => providers::segment::event_id(body),
+        Provider::Telegram => providers::telegram::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Vercel => providers::vercel::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),

@@ -67,6 +67,7 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+pub mod telegram;
 mod token;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
