@@ -63,6 +63,7 @@ provider_table! {
     Bitbucket => "bitbucket", "Bitbucket";
     Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
+    Cloudflare => "cloudflare", "Cloudflare notifications";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
     Github => "github", "GitHub";
@@ -113,6 +114,7 @@ impl Provider {
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Circleci => Box::new(circleci::from_config(config)?),
+            Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),

@@ -46,6 +46,7 @@ pub mod bitbucket;
 mod body_hmac;
 pub mod circleci;
 pub mod clerk;
+pub mod cloudflare;
 #[cfg(feature = "ed25519")]
 pub mod discord;
 pub mod github;
