@@ -72,6 +72,7 @@ provider_table! {
     Mailgun => "mailgun", "Mailgun";
     Mux => "mux", "Mux";
     Notion => "notion", "Notion";
+    Okta => "okta", "Okta event hooks";
     Paddle => "paddle", "Paddle Billing";
     Resend => "resend", "Resend";
     Segment => "segment", "Segment";
@@ -118,6 +119,7 @@ impl Provider {
             Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
+            Provider::Okta => Box::new(okta::from_config(config)?),
             #[cfg(feature = "sha1")]
             Provider::Segment => Box::new(segment::from_config(config)?),
             #[cfg(not(feature = "sha1"))]
@@ -196,6 +198,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Circleci => providers::circleci::event_id(body),
         Provider::Mux => providers::mux::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
+        Provider::Okta => providers::okta::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Segment => providers::segment::event_id(body),
         Provider::Telegram => providers::telegram::event_id(body),

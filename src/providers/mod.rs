@@ -55,6 +55,7 @@ pub mod jira;
 pub mod mailgun;
 pub mod mux;
 pub mod notion;
+pub mod okta;
 pub mod paddle;
 pub mod resend;
 #[cfg(feature = "sha1")]
