@@ -74,6 +74,7 @@ provider_table! {
     Notion => "notion", "Notion";
     Okta => "okta", "Okta event hooks";
     Paddle => "paddle", "Paddle Billing";
+    Postmark => "postmark", "Postmark";
     Resend => "resend", "Resend";
     Segment => "segment", "Segment";
     Sentry => "sentry", "Sentry";
@@ -120,6 +121,7 @@ impl Provider {
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),
             Provider::Okta => Box::new(okta::from_config(config)?),
+            Provider::Postmark => Box::new(postmark::from_config(config)?),
             #[cfg(feature = "sha1")]
             Provider::Segment => Box::new(segment::from_config(config)?),
             #[cfg(not(feature = "sha1"))]

@@ -57,6 +57,7 @@ pub mod mux;
 pub mod notion;
 pub mod okta;
 pub mod paddle;
+pub mod postmark;
 pub mod resend;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
