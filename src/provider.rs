@@ -66,6 +66,7 @@ provider_table! {
     Cloudflare => "cloudflare", "Cloudflare notifications";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
+    Figma => "figma", "Figma";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Jira => "jira", "Jira admin webhooks";
@@ -117,6 +118,7 @@ impl Provider {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Circleci => Box::new(circleci::from_config(config)?),
             Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
+            Provider::Figma => Box::new(figma::from_config(config)?),
             Provider::Jira => Box::new(jira::from_config(config)?),
             Provider::Mux => Box::new(mux::from_config(config)?),
             Provider::Notion => Box::new(notion::from_config(config)?),

@@ -49,6 +49,7 @@ pub mod clerk;
 pub mod cloudflare;
 #[cfg(feature = "ed25519")]
 pub mod discord;
+pub mod figma;
 pub mod github;
 pub mod gitlab;
 pub mod jira;
