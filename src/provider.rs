@@ -61,6 +61,7 @@ macro_rules! provider_table {
 
 provider_table! {
     Bitbucket => "bitbucket", "Bitbucket";
+    Buildkite => "buildkite", "Buildkite";
     Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
     Cloudflare => "cloudflare", "Cloudflare notifications";
@@ -116,6 +117,7 @@ impl Provider {
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
+            Provider::Buildkite => Box::new(buildkite::from_config(config)?),
             Provider::Circleci => Box::new(circleci::from_config(config)?),
             Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
             Provider::Figma => Box::new(figma::from_config(config)?),

@@ -44,6 +44,7 @@ macro_rules! timestamp_options {
 
 pub mod bitbucket;
 mod body_hmac;
+pub mod buildkite;
 pub mod circleci;
 pub mod clerk;
 pub mod cloudflare;
