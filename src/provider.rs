@@ -60,6 +60,7 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Adyen => "adyen", "Adyen";
     Bitbucket => "bitbucket", "Bitbucket";
     Buildkite => "buildkite", "Buildkite";
     Circleci => "circleci", "CircleCI";
@@ -116,6 +117,7 @@ impl Provider {
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
+            Provider::Adyen => Box::new(adyen::from_config(config)?),
             Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
             Provider::Buildkite => Box::new(buildkite::from_config(config)?),
             Provider::Circleci => Box::new(circleci::from_config(config)?),

@@ -42,6 +42,7 @@ macro_rules! timestamp_options {
     };
 }
 
+pub mod adyen;
 pub mod bitbucket;
 mod body_hmac;
 pub mod buildkite;
