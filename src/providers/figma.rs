@@ -50,8 +50,13 @@ pub struct Verifier {
 #[derive(Deserialize)]
 struct Passcode<'a> {
     #[serde(borrow, default)]
-    passcode: Option<Cow<'a, str>>,
+    passcode: Option<Text<'a>>,
 }
+
+/// A string borrowed from the body unless it holds an escape; a bare
+/// `Option<Cow<str>>` would always copy it.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl Verifier {
     /// A verifier for the passcodes in `keyring` (text).
@@ -75,7 +80,7 @@ impl Verifier {
         let presented = parsed.passcode.ok_or(VerifyError::MissingHeader {
             name: PASSCODE_FIELD,
         })?;
-        let index = token::find(&self.passcodes, presented.as_bytes(), PASSCODE_FIELD, now)?;
+        let index = token::find(&self.passcodes, presented.0.as_bytes(), PASSCODE_FIELD, now)?;
         Ok(Verified::new(Provider::Figma, index)
             .covering(crate::error::SignedContent::BodyFields))
     }
