@@ -317,7 +317,11 @@ fn body_hmac_headers_allocate_nothing() {
         &circleci::sign(&secret, BODY),
         BODY,
     );
-    zero(&mux::Verifier::new(ring()), &mux::sign(&secret, now, BODY), BODY);
+    zero(
+        &mux::Verifier::new(ring()),
+        &mux::sign(&secret, now, BODY),
+        BODY,
+    );
 }
 
 #[cfg(feature = "sha1")]
@@ -392,11 +396,7 @@ fn body_field_schemes_count() {
     let passcode = Secret::from_text("figma-passcode-2024").unwrap();
     let body = br#"{"event_type":"FILE_UPDATE","file_key":"abc123","passcode":"figma-passcode-2024","webhook_id":"22"}"#;
     let none: [(&str, &str); 0] = [];
-    let figma_n = count(
-        &figma::Verifier::new(Keyring::from(passcode)),
-        &none,
-        body,
-    );
+    let figma_n = count(&figma::Verifier::new(Keyring::from(passcode)), &none, body);
 
     let key =
         adyen::parse_hmac_key("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056")

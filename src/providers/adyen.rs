@@ -143,7 +143,11 @@ impl Verifier {
         Ok(Verified::new(Provider::Adyen, key).covering(SignedContent::BodyFields))
     }
 
-    fn verify_item(&self, item: &serde_json::Value, now: Timestamp) -> Result<KeyMatch, VerifyError> {
+    fn verify_item(
+        &self,
+        item: &serde_json::Value,
+        now: Timestamp,
+    ) -> Result<KeyMatch, VerifyError> {
         let signature = item
             .get("additionalData")
             .and_then(|d| d.get(ITEM_SIGNATURE_FIELD))
@@ -270,10 +274,15 @@ mod tests {
             signing_string(&item),
             "7914073381342284::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true"
         );
-        assert_eq!(sign_item(&key(), &item), "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=");
+        assert_eq!(
+            sign_item(&key(), &item),
+            "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0="
+        );
         let v = Verifier::new(Keyring::from(key()));
         let none: [(&str, &str); 0] = [];
-        let verified = v.verify(&none, &envelope(&[item]), Timestamp::UNIX_EPOCH).unwrap();
+        let verified = v
+            .verify(&none, &envelope(&[item]), Timestamp::UNIX_EPOCH)
+            .unwrap();
         assert_eq!(verified.covers(), SignedContent::BodyFields);
     }
 
@@ -286,8 +295,16 @@ mod tests {
         let mut changed = good.clone();
         changed["amount"]["value"] = json!(1131);
         let body = envelope(&[good.clone(), changed]);
-        assert_eq!(v.verify(&none, &body, now).unwrap_err().code(), "signature_mismatch");
-        for field in ["pspReference", "merchantAccountCode", "eventCode", "success"] {
+        assert_eq!(
+            v.verify(&none, &body, now).unwrap_err().code(),
+            "signature_mismatch"
+        );
+        for field in [
+            "pspReference",
+            "merchantAccountCode",
+            "eventCode",
+            "success",
+        ] {
             let mut item = good.clone();
             item[field] = json!("x");
             assert!(v.verify(&none, &envelope(&[item]), now).is_err(), "{field}");
@@ -315,7 +332,10 @@ mod tests {
         // The key's text as the key does not verify.
         let as_text = Verifier::new(Keyring::from(Secret::from_text(KEY).unwrap()));
         assert_eq!(
-            as_text.verify(&none, &envelope(&[good]), now).unwrap_err().code(),
+            as_text
+                .verify(&none, &envelope(&[good]), now)
+                .unwrap_err()
+                .code(),
             "signature_mismatch"
         );
     }

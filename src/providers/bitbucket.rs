@@ -172,7 +172,10 @@ mod tests {
                 name: SIGNATURE_HEADER
             }
         );
-        let sha1 = [(SIGNATURE_HEADER, "sha1=acf5f7e193fff7bb7a96e3ab8021c521fa1d57c5")];
+        let sha1 = [(
+            SIGNATURE_HEADER,
+            "sha1=acf5f7e193fff7bb7a96e3ab8021c521fa1d57c5",
+        )];
         assert_eq!(
             v.verify(&sha1, BODY, now).unwrap_err().code(),
             "unsupported_algorithm"

@@ -124,11 +124,7 @@ impl Verifier {
 }
 
 /// The value of the one `name=` item of the signature header.
-fn part<'v>(
-    value: &'v [u8],
-    prefix: &[u8],
-    name: &'static str,
-) -> Result<&'v [u8], VerifyError> {
+fn part<'v>(value: &'v [u8], prefix: &[u8], name: &'static str) -> Result<&'v [u8], VerifyError> {
     let mut found = None;
     for item in value.split(|&b| b == b',').map(headers::trim) {
         if let Some(v) = item.strip_prefix(prefix) {
@@ -215,11 +211,17 @@ mod tests {
             Some(&*format!("timestamp={TS},signature={TAG}"))
         );
         let v = Verifier::new(Keyring::from(token()));
-        assert_eq!(v.verify(&signed, BODY, at(TS)).unwrap().timestamp(), Some(at(TS)));
+        assert_eq!(
+            v.verify(&signed, BODY, at(TS)).unwrap().timestamp(),
+            Some(at(TS))
+        );
         for changed in bit_flips(BODY) {
             assert!(v.verify(&signed, &changed, at(TS)).is_err());
         }
-        let moved = [(SIGNATURE_HEADER, format!("timestamp={},signature={TAG}", TS + 1))];
+        let moved = [(
+            SIGNATURE_HEADER,
+            format!("timestamp={},signature={TAG}", TS + 1),
+        )];
         assert_eq!(
             v.verify(&moved, BODY, at(TS)).unwrap_err().code(),
             "signature_mismatch"
@@ -275,7 +277,10 @@ mod tests {
         }
         // A bad signature is not rescued by a good token.
         let both = [
-            (SIGNATURE_HEADER, format!("timestamp={TS},signature={}", "0".repeat(64))),
+            (
+                SIGNATURE_HEADER,
+                format!("timestamp={TS},signature={}", "0".repeat(64)),
+            ),
             (TOKEN_HEADER, TOKEN.to_owned()),
         ];
         assert_eq!(

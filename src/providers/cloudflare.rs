@@ -93,7 +93,10 @@ mod tests {
             .with_key(Secret::from_text(SECRET).unwrap());
         let v = Verifier::new(ring);
         let now = Timestamp::UNIX_EPOCH;
-        assert_eq!(v.verify(&[(AUTH_HEADER, SECRET)], now).unwrap().key_index(), 1);
+        assert_eq!(
+            v.verify(&[(AUTH_HEADER, SECRET)], now).unwrap().key_index(),
+            1
+        );
         for changed in bit_flips(SECRET.as_bytes()) {
             assert_eq!(
                 v.verify(&[(AUTH_HEADER, changed)], now).unwrap_err().code(),

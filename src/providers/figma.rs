@@ -61,9 +61,7 @@ struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 impl Verifier {
     /// A verifier for the passcodes in `keyring` (text).
     pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            passcodes: keyring,
-        }
+        Verifier { passcodes: keyring }
     }
 
     /// Verifies an event by the passcode in its body.
@@ -81,8 +79,7 @@ impl Verifier {
             name: PASSCODE_FIELD,
         })?;
         let index = token::find(&self.passcodes, presented.0.as_bytes(), PASSCODE_FIELD, now)?;
-        Ok(Verified::new(Provider::Figma, index)
-            .covering(crate::error::SignedContent::BodyFields))
+        Ok(Verified::new(Provider::Figma, index).covering(crate::error::SignedContent::BodyFields))
     }
 }
 
@@ -111,7 +108,9 @@ mod tests {
     use super::*;
 
     fn verifier() -> Verifier {
-        Verifier::new(Keyring::from(Secret::from_text("figma-passcode-2024").unwrap()))
+        Verifier::new(Keyring::from(
+            Secret::from_text("figma-passcode-2024").unwrap(),
+        ))
     }
 
     #[test]

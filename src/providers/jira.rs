@@ -138,7 +138,10 @@ mod tests {
         let v = Verifier::new(Keyring::from(secret()));
         let now = Timestamp::UNIX_EPOCH;
         let with_id = signed.clone().with_header(IDENTIFIER_HEADER, "1");
-        assert_eq!(v.verify(&with_id, BODY, now).unwrap().delivery_id(), Some("1"));
+        assert_eq!(
+            v.verify(&with_id, BODY, now).unwrap().delivery_id(),
+            Some("1")
+        );
         for changed in bit_flips(BODY) {
             assert!(v.verify(&signed, &changed, now).is_err());
         }

@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn the_verification_request_is_unsigned() {
-        let body = br#"{"verification_token":"secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"}"#;
+        let body =
+            br#"{"verification_token":"secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"}"#;
         assert_eq!(
             verification_token(body).as_deref(),
             Some("secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl")

@@ -184,7 +184,10 @@ mod tests {
     fn verification_get_is_answered_only_when_authenticated() {
         let v = verifier();
         let now = Timestamp::UNIX_EPOCH;
-        let good = [(CHALLENGE_HEADER, "rGSQwk0zDkn3hEe6VfB8E"), (AUTH_HEADER, VALUE)];
+        let good = [
+            (CHALLENGE_HEADER, "rGSQwk0zDkn3hEe6VfB8E"),
+            (AUTH_HEADER, VALUE),
+        ];
         let request = Request::new(&good, b"").with_method("GET");
         let outcome = v.verify_request(&request, now).unwrap();
         let reply = outcome.handshake().unwrap();

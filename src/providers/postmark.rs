@@ -81,7 +81,13 @@ impl Verifier {
             .map_err(|_| VerifyError::malformed(AUTH_HEADER, Malformed::NotBase64))?;
         let decoded = &buffer[..len];
         let digest: [u8; 32] = Sha256::digest(decoded).into();
-        let index = token::find_digest(&self.credentials, digest, decoded.is_empty(), AUTH_HEADER, now)?;
+        let index = token::find_digest(
+            &self.credentials,
+            digest,
+            decoded.is_empty(),
+            AUTH_HEADER,
+            now,
+        )?;
         Ok(Verified::new(Provider::Postmark, index))
     }
 }

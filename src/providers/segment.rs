@@ -122,7 +122,10 @@ mod tests {
         let v = Verifier::new(Keyring::from(secret));
         let now = Timestamp::UNIX_EPOCH;
         assert_eq!(
-            v.verify(&signed, BODY, now).unwrap().event_id(BODY).as_deref(),
+            v.verify(&signed, BODY, now)
+                .unwrap()
+                .event_id(BODY)
+                .as_deref(),
             Some("ajs-1")
         );
         for changed in bit_flips(BODY) {

@@ -107,7 +107,9 @@ mod tests {
         assert_eq!(verified.timestamp(), None);
         for changed in bit_flips(TOKEN.as_bytes()) {
             assert_eq!(
-                v.verify(&[(TOKEN_HEADER, changed)], now).unwrap_err().code(),
+                v.verify(&[(TOKEN_HEADER, changed)], now)
+                    .unwrap_err()
+                    .code(),
                 "token_mismatch"
             );
         }

@@ -26,7 +26,13 @@ pub(crate) fn find(
     name: &'static str,
     now: Timestamp,
 ) -> Result<usize, VerifyError> {
-    find_digest(tokens, Sha256::digest(presented).into(), presented.is_empty(), name, now)
+    find_digest(
+        tokens,
+        Sha256::digest(presented).into(),
+        presented.is_empty(),
+        name,
+        now,
+    )
 }
 
 /// As [`find`], for a presented value already hashed (basic-auth

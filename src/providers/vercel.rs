@@ -123,7 +123,10 @@ mod tests {
         let v = Verifier::new(Keyring::from(secret));
         let now = Timestamp::UNIX_EPOCH;
         assert_eq!(
-            v.verify(&signed, BODY, now).unwrap().event_id(BODY).as_deref(),
+            v.verify(&signed, BODY, now)
+                .unwrap()
+                .event_id(BODY)
+                .as_deref(),
             Some("evt_abc")
         );
         for changed in bit_flips(BODY) {
