@@ -91,7 +91,7 @@ impl Verifier {
         match headers::single(headers, TOKEN_HEADER)? {
             Some(presented) => {
                 let index = token::find(&self.tokens, presented, TOKEN_HEADER, now)?;
-                Ok(Verified::new(Provider::Buildkite, index))
+                Ok(Verified::new(Provider::Buildkite, index).covering(SignedContent::Token))
             }
             None => Err(VerifyError::MissingHeader {
                 name: SIGNATURE_HEADER,

@@ -8,7 +8,7 @@
 //! - Rotation: several secrets in the keyring. No delivery id.
 //! - `verify` allocates nothing.
 
-use crate::error::VerifyError;
+use crate::error::{SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
 use crate::providers::token;
@@ -51,7 +51,7 @@ impl Verifier {
     pub fn verify(&self, headers: &dyn Headers, now: Timestamp) -> Result<Verified, VerifyError> {
         let presented = headers::required(headers, AUTH_HEADER)?;
         let index = token::find(&self.secrets, presented, AUTH_HEADER, now)?;
-        Ok(Verified::new(Provider::Cloudflare, index))
+        Ok(Verified::new(Provider::Cloudflare, index).covering(SignedContent::Token))
     }
 }
 

@@ -79,7 +79,7 @@ impl Verifier {
             name: PASSCODE_FIELD,
         })?;
         let index = token::find(&self.passcodes, presented.0.as_bytes(), PASSCODE_FIELD, now)?;
-        Ok(Verified::new(Provider::Figma, index).covering(crate::error::SignedContent::BodyFields))
+        Ok(Verified::new(Provider::Figma, index).covering(crate::error::SignedContent::Token))
     }
 }
 
@@ -119,7 +119,7 @@ mod tests {
         let now = Timestamp::UNIX_EPOCH;
         let good = br#"{"event_type":"FILE_UPDATE","file_key":"abc123","nested":{"passcode":"x"},"passcode":"figma-passcode-2024"}"#;
         let verified = v.verify(good, now).unwrap();
-        assert_eq!(verified.covers(), crate::error::SignedContent::BodyFields);
+        assert_eq!(verified.covers(), crate::error::SignedContent::Token);
         // An escaped character decodes before the comparison.
         let escaped = br#"{"passcode":"figma-passcode-202\u0034"}"#;
         assert!(v.verify(escaped, now).is_ok());

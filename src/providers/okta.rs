@@ -14,7 +14,7 @@
 //! - The event id is the body's `eventId` ([`Verified::event_id`]).
 //! - `verify` allocates nothing; the handshake reply is one `String`.
 
-use crate::error::VerifyError;
+use crate::error::{SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
 use crate::providers::token;
@@ -76,7 +76,7 @@ impl Verifier {
     pub fn verify(&self, headers: &dyn Headers, now: Timestamp) -> Result<Verified, VerifyError> {
         let presented = headers::required(headers, self.header)?;
         let index = token::find(&self.values, presented, self.header, now)?;
-        Ok(Verified::new(Provider::Okta, index))
+        Ok(Verified::new(Provider::Okta, index).covering(SignedContent::Token))
     }
 
     /// Answers the one-time verification GET, after checking its

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 use crate::crypto;
-use crate::error::{Malformed, VerifyError};
+use crate::error::{Malformed, SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
 use crate::providers::token;
@@ -88,7 +88,7 @@ impl Verifier {
             AUTH_HEADER,
             now,
         )?;
-        Ok(Verified::new(Provider::Postmark, index))
+        Ok(Verified::new(Provider::Postmark, index).covering(SignedContent::Token))
     }
 }
 

@@ -12,7 +12,7 @@
 //! - The event id is the body's `update_id` ([`Verified::event_id`]).
 //! - `verify` allocates nothing.
 
-use crate::error::VerifyError;
+use crate::error::{SignedContent, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
 use crate::providers::token;
@@ -57,7 +57,7 @@ impl Verifier {
     pub fn verify(&self, headers: &dyn Headers, now: Timestamp) -> Result<Verified, VerifyError> {
         let presented = headers::required(headers, TOKEN_HEADER)?;
         let index = token::find(&self.tokens, presented, TOKEN_HEADER, now)?;
-        Ok(Verified::new(Provider::Telegram, index))
+        Ok(Verified::new(Provider::Telegram, index).covering(SignedContent::Token))
     }
 }
 
@@ -104,6 +104,7 @@ mod tests {
         let now = Timestamp::UNIX_EPOCH;
         let verified = v.verify(&[(TOKEN_HEADER, TOKEN)], now).unwrap();
         assert_eq!(verified.signature_fingerprint(), None);
+        assert_eq!(verified.covers(), SignedContent::Token);
         assert_eq!(verified.timestamp(), None);
         for changed in bit_flips(TOKEN.as_bytes()) {
             assert_eq!(
