@@ -356,4 +356,19 @@ mod tests {
         let bad = [(SIGNATURE_HEADER, "MismatchingHmacKey=")];
         assert!(v.verify(&bad, body, now).is_err());
     }
+
+    #[test]
+    fn registry_decodes_the_key_from_hex_by_default() {
+        use crate::verify::Request;
+        let body = b"{}";
+        let headers = sign(&key(), body);
+        let config = VerifierConfig::new().with_secret(KEY);
+        let v = Provider::Adyen.verifier(&config).unwrap();
+        assert!(
+            v.verify_request(&Request::new(&headers, body), Timestamp::UNIX_EPOCH)
+                .is_ok()
+        );
+        let config = VerifierConfig::new().with_secret("not hex");
+        assert!(Provider::Adyen.verifier(&config).is_err());
+    }
 }

@@ -295,4 +295,22 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn registry_applies_the_configured_window() {
+        let h = sign(&token(), at(TS), BODY);
+        let request = Request::new(&h, BODY);
+        let config = VerifierConfig::new().with_secret(TOKEN);
+        let v = Provider::Buildkite.verifier(&config).unwrap();
+        assert!(v.verify_request(&request, at(TS + 300)).is_ok());
+        let narrow = config.clone().with_tolerance(Duration::from_secs(10));
+        let v = Provider::Buildkite.verifier(&narrow).unwrap();
+        assert_eq!(
+            v.verify_request(&request, at(TS + 11)).unwrap_err().code(),
+            "timestamp_too_old"
+        );
+        let skip = config.dangerous_skip_timestamp_check();
+        let v = Provider::Buildkite.verifier(&skip).unwrap();
+        assert!(v.verify_request(&request, at(TS + 86_400)).is_ok());
+    }
 }

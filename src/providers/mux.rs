@@ -238,4 +238,19 @@ mod tests {
         let multi = [(SIGNATURE_HEADER, format!("t={T},v1=invalid-sig,v1={TAG}"))];
         assert!(v.verify(&multi, BODY, at(T)).is_ok());
     }
+
+    #[test]
+    fn registry_applies_the_configured_window() {
+        let h = [(SIGNATURE_HEADER, format!("t={T},v1={TAG}"))];
+        let request = Request::new(&h, BODY);
+        let config = VerifierConfig::new().with_secret(SECRET);
+        let v = Provider::Mux.verifier(&config).unwrap();
+        assert_eq!(
+            v.verify_request(&request, at(T + 301)).unwrap_err().code(),
+            "timestamp_too_old"
+        );
+        let wide = config.with_tolerance(Duration::from_secs(600));
+        let v = Provider::Mux.verifier(&wide).unwrap();
+        assert!(v.verify_request(&request, at(T + 360)).is_ok());
+    }
 }
