@@ -249,6 +249,10 @@ pub enum SignedContent {
     Query,
     /// Fields inside the body, not the body as a whole (Mailgun).
     BodyFields,
+    /// Nothing but a static token or credential the provider repeats on
+    /// every request (Telegram, Cloudflare, Okta, Postmark's basic auth,
+    /// Figma's passcode): neither the body nor a time is covered.
+    Token,
 }
 
 impl SignedContent {
@@ -272,6 +276,7 @@ impl SignedContent {
             SignedContent::BodyFields => {
                 "check the signing key: this provider signs fields of the body, not the body"
             }
+            SignedContent::Token => "check the configured token",
         }
     }
 }

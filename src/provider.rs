@@ -60,18 +60,31 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Adyen => "adyen", "Adyen";
+    Bitbucket => "bitbucket", "Bitbucket";
     Box => "box", "Box";
+    Buildkite => "buildkite", "Buildkite";
+    Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
+    Cloudflare => "cloudflare", "Cloudflare notifications";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
+    Figma => "figma", "Figma";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Gocardless => "gocardless", "GoCardless";
+    Jira => "jira", "Jira admin webhooks";
     Mailgun => "mailgun", "Mailgun";
     Mollie => "mollie", "Mollie";
+    Mux => "mux", "Mux";
+    Notion => "notion", "Notion";
+    Okta => "okta", "Okta event hooks";
     Paddle => "paddle", "Paddle Billing";
     Paystack => "paystack", "Paystack";
+    Postmark => "postmark", "Postmark";
     Resend => "resend", "Resend";
+    Segment => "segment", "Segment";
+    Sentry => "sentry", "Sentry";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
     Square => "square", "Square";
@@ -80,8 +93,10 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Telegram => "telegram", "Telegram Bot API";
     Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
+    Vercel => "vercel", "Vercel";
     Webflow => "webflow", "Webflow";
     Xero => "xero", "Xero";
     Zendesk => "zendesk", "Zendesk";
@@ -113,6 +128,27 @@ impl Provider {
             Provider::Box => Box::new(config.timed(box_com::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Adyen => Box::new(adyen::from_config(config)?),
+            Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
+            Provider::Buildkite => Box::new(buildkite::from_config(config)?),
+            Provider::Circleci => Box::new(circleci::from_config(config)?),
+            Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
+            Provider::Figma => Box::new(figma::from_config(config)?),
+            Provider::Jira => Box::new(jira::from_config(config)?),
+            Provider::Mux => Box::new(mux::from_config(config)?),
+            Provider::Notion => Box::new(notion::from_config(config)?),
+            Provider::Okta => Box::new(okta::from_config(config)?),
+            Provider::Postmark => Box::new(postmark::from_config(config)?),
+            #[cfg(feature = "sha1")]
+            Provider::Segment => Box::new(segment::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Sentry => Box::new(sentry::from_config(config)?),
+            Provider::Telegram => Box::new(telegram::from_config(config)?),
+            #[cfg(feature = "sha1")]
+            Provider::Vercel => Box::new(vercel::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Vercel => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -193,6 +229,15 @@ impl Provider {
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Box => providers::box_com::event_id(body),
+        Provider::Circleci => providers::circleci::event_id(body),
+        Provider::Mux => providers::mux::event_id(body),
+        Provider::Notion => providers::notion::event_id(body),
+        Provider::Okta => providers::okta::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Segment => providers::segment::event_id(body),
+        Provider::Telegram => providers::telegram::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Vercel => providers::vercel::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),

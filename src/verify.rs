@@ -176,7 +176,8 @@ impl Verified {
 
     /// What the matched signature covers: the body (with header parts), the
     /// URL and body, the URL and form parameters, only the query (Shopify's
-    /// OAuth and app-proxy checks), or only fields of the body (Mailgun).
+    /// OAuth and app-proxy checks), only fields of the body (Mailgun), or
+    /// only a static token (Telegram, Okta, Postmark's basic auth, ...).
     /// Whatever it does not cover is not proven.
     pub fn covers(&self) -> SignedContent {
         self.covers

@@ -367,3 +367,128 @@ fn trello_allocates_nothing() {
         BODY,
     );
 }
+
+fn body_hmac_headers_allocate_nothing() {
+    use webhook_kit::providers::{bitbucket, circleci, jira, mux, notion, sentry};
+
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let ring = || Keyring::from(secret.clone());
+    zero(
+        &bitbucket::Verifier::new(ring()),
+        &bitbucket::sign(&secret, BODY).with_header("X-Request-UUID", "6d1f2bd2"),
+        BODY,
+    );
+    zero(
+        &jira::Verifier::new(ring()),
+        &jira::sign(&secret, BODY).with_header("X-Atlassian-Webhook-Identifier", "1"),
+        BODY,
+    );
+    zero(
+        &sentry::Verifier::new(ring()),
+        &sentry::sign(&secret, BODY).with_header("Request-ID", "a1b2c3"),
+        BODY,
+    );
+    zero(
+        &notion::Verifier::new(ring()),
+        &notion::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &circleci::Verifier::new(ring()),
+        &circleci::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &mux::Verifier::new(ring()),
+        &mux::sign(&secret, now, BODY),
+        BODY,
+    );
+}
+
+#[cfg(feature = "sha1")]
+
+fn sha1_body_hmacs_allocate_nothing() {
+    use webhook_kit::providers::{segment, vercel};
+
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    zero(
+        &vercel::Verifier::new(Keyring::from(secret.clone())),
+        &vercel::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &segment::Verifier::new(Keyring::from(secret.clone())),
+        &segment::sign(&secret, BODY),
+        BODY,
+    );
+}
+
+fn buildkite_and_adyen_body_hmac_allocate_nothing() {
+    use webhook_kit::providers::{adyen, buildkite};
+
+    let token = Secret::from_text("buildkite-webhook-token").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let verifier = buildkite::Verifier::new(Keyring::from(token.clone()));
+    zero(&verifier, &buildkite::sign(&token, now, BODY), BODY);
+    zero(&verifier, &buildkite::sign_token(&token), BODY);
+
+    let key =
+        adyen::parse_hmac_key("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056")
+            .unwrap();
+    zero(
+        &adyen::Verifier::new(Keyring::from(key.clone())),
+        &adyen::sign(&key, BODY),
+        BODY,
+    );
+}
+
+fn static_tokens_allocate_nothing() {
+    use webhook_kit::providers::{cloudflare, okta, postmark, telegram};
+
+    let token = Secret::from_text("a-static-token-for-counting").unwrap();
+    let ring = || Keyring::from(token.clone());
+    zero(
+        &telegram::Verifier::new(ring()),
+        &telegram::sign(&token),
+        BODY,
+    );
+    zero(
+        &cloudflare::Verifier::new(ring()),
+        &cloudflare::sign(&token),
+        BODY,
+    );
+    zero(&okta::Verifier::new(ring()), &okta::sign(&token), BODY);
+    let credentials = Secret::from_text("pm-user:pm-p@ss").unwrap();
+    zero(
+        &postmark::Verifier::new(Keyring::from(credentials.clone())),
+        &postmark::sign(&credentials),
+        BODY,
+    );
+}
+
+/// Figma's passcode and Adyen's standard notifications live in the body:
+
+/// the body is parsed, so the counts are printed.
+
+fn body_field_schemes_count() {
+    use webhook_kit::providers::{adyen, figma};
+
+    let passcode = Secret::from_text("figma-passcode-2024").unwrap();
+    let body = br#"{"event_type":"FILE_UPDATE","file_key":"abc123","passcode":"figma-passcode-2024","webhook_id":"22"}"#;
+    let none: [(&str, &str); 0] = [];
+    let figma_n = count(&figma::Verifier::new(Keyring::from(passcode)), &none, body);
+
+    let key =
+        adyen::parse_hmac_key("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056")
+            .unwrap();
+    let notification = br#"{"live":"false","notificationItems":[{"NotificationRequestItem":{"pspReference":"7914073381342284","merchantReference":"TestPayment-1407325143704","merchantAccountCode":"TestMerchant","amount":{"currency":"EUR","value":1130},"eventCode":"AUTHORISATION","success":"true","additionalData":{"hmacSignature":"coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0="}}}]}"#;
+    let adyen_n = count(
+        &adyen::Verifier::new(Keyring::from(key)),
+        &none,
+        notification,
+    );
+    println!("figma: {figma_n} allocations; adyen standard notification: {adyen_n}");
+    assert_eq!(figma_n, 0);
+    assert!(adyen_n > 0);
+}

@@ -35,6 +35,22 @@ const NAMES: &[&str] = &[
     "x-square-hmacsha256-signature",
     "x-zm-signature",
     "x-zm-request-timestamp",
+    "X-Request-UUID",
+    "X-Atlassian-Webhook-Identifier",
+    "Sentry-Hook-Signature",
+    "Request-ID",
+    "X-Notion-Signature",
+    "circleci-signature",
+    "mux-signature",
+    "x-vercel-signature",
+    "X-Signature",
+    "X-Buildkite-Signature",
+    "X-Buildkite-Token",
+    "HmacSignature",
+    "X-Telegram-Bot-Api-Secret-Token",
+    "cf-webhook-auth",
+    "Authorization",
+    "X-Okta-Verification-Challenge",
 ];
 
 const CODES: &[&str] = &[
@@ -147,6 +163,28 @@ proptest! {
     ) {
         let verifiers = verifiers();
         let request = Request::new(&headers, body.as_bytes()).with_url("https://127.0.0.1/hook?hmac=00&signature=00&timestamp=1");
+        for verifier in &verifiers {
+            check(verifier.as_ref(), &request, Timestamp::from_unix_seconds(1_700_000_000));
+        }
+    }
+
+    #[test]
+    fn body_field_schemes_never_panic(
+        passcode in proptest::option::of("[a-z0-9\\\\\"]{0,12}"),
+        items in proptest::collection::vec(
+            r#"\{("(pspReference|merchantReference|success|eventCode|amount|additionalData)":("[a-z0-9]{0,8}"|[0-9]{1,3}|true|\{"value":[0-9]{1,4}\}|\{"hmacSignature":"[A-Za-z0-9+/=]{0,44}"\}|null),?){0,6}\}"#,
+            0..3,
+        ),
+    ) {
+        let verifiers = verifiers();
+        let wrapped: Vec<String> = items
+            .iter()
+            .map(|i| format!(r#"{{"NotificationRequestItem":{i}}}"#))
+            .collect();
+        let passcode = passcode.map(|p| format!(r#""passcode":"{p}","#)).unwrap_or_default();
+        let body = format!(r#"{{{passcode}"notificationItems":[{}]}}"#, wrapped.join(","));
+        let headers: [(&str, &str); 0] = [];
+        let request = Request::new(&headers, body.as_bytes());
         for verifier in &verifiers {
             check(verifier.as_ref(), &request, Timestamp::from_unix_seconds(1_700_000_000));
         }

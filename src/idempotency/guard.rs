@@ -311,9 +311,11 @@ impl<S> ReplayGuard<S> {
         if let Some(id) = signed_delivery_id(verified) {
             return self.build(verified.provider(), KeySource::DeliveryId, id);
         }
+        // A static token covers no body, but whoever can change the id can
+        // forge the whole request, so the body's id is as good as anything.
         let body_signed = matches!(
             verified.covers(),
-            SignedContent::Body | SignedContent::UrlAndBody
+            SignedContent::Body | SignedContent::UrlAndBody | SignedContent::Token
         );
         if let Some(id) = verified
             .event_id(body)
@@ -541,6 +543,18 @@ mod tests {
         let svix = signed(Provider::Svix).with_signed_delivery_id(Some(DeliveryId::new("msg_2")));
         let key = guard.key_with_body(&svix, br#"{"id":"evt_1"}"#).unwrap();
         assert_eq!(key.source(), KeySource::DeliveryId);
+    }
+
+    #[test]
+    fn static_token_keys_on_the_body_event_id() {
+        // Telegram's token covers no body; its update id still keys the delivery.
+        let telegram =
+            Verified::new(Provider::Telegram, 0_usize).covering(crate::error::SignedContent::Token);
+        let key = guard()
+            .key_with_body(&telegram, br#"{"update_id":10000}"#)
+            .unwrap();
+        assert_eq!(key.source(), KeySource::EventId);
+        assert_eq!(parts(&key), ["webhook", "telegram", "event", "10000"]);
     }
 
     #[test]

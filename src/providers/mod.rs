@@ -42,18 +42,34 @@ macro_rules! timestamp_options {
     };
 }
 
+pub mod adyen;
+pub mod bitbucket;
+mod body_hmac;
 pub mod box_com;
+pub mod buildkite;
+pub mod circleci;
 pub mod clerk;
+pub mod cloudflare;
 #[cfg(feature = "ed25519")]
 pub mod discord;
+pub mod figma;
 pub mod github;
 pub mod gitlab;
 pub mod gocardless;
+pub mod jira;
 pub mod mailgun;
 pub mod mollie;
+pub mod mux;
+pub mod notion;
+pub mod okta;
 pub mod paddle;
 pub mod paystack;
+pub mod postmark;
 pub mod resend;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod segment;
+pub mod sentry;
 pub mod shopify;
 pub mod slack;
 pub mod square;
@@ -61,6 +77,8 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+pub mod telegram;
+mod token;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod trello;
@@ -68,6 +86,9 @@ pub mod trello;
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod vercel;
 pub mod webflow;
 pub mod xero;
 pub mod zendesk;
