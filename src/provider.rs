@@ -67,6 +67,7 @@ provider_table! {
     Gitlab => "gitlab", "GitLab";
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
+    Pagerduty => "pagerduty", "PagerDuty";
     Resend => "resend", "Resend";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
@@ -121,6 +122,9 @@ impl Provider {
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Pagerduty => Box::new(pagerduty::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -169,6 +173,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
+        Provider::Pagerduty => providers::pagerduty::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),

@@ -11,6 +11,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use webhook_kit::providers::pagerduty;
 use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
@@ -283,4 +284,16 @@ fn standard_webhooks_v1a_needs_one_allocation() {
     let n = count(&verifier, &headers, BODY);
     println!("standard_webhooks v1a: {n} allocations");
     assert_eq!(n, 1);
+}
+
+#[test]
+fn pagerduty_allocates_nothing() {
+    let old = Secret::from_text("pd-old-secret").unwrap();
+    let new = Secret::from_text("pd-new-secret").unwrap();
+    let headers = pagerduty::sign(&[&old, &new], BODY);
+    zero(
+        &pagerduty::Verifier::new(Keyring::from(new)),
+        &headers,
+        BODY,
+    );
 }

@@ -49,6 +49,7 @@ pub mod github;
 pub mod gitlab;
 pub mod mailgun;
 pub mod paddle;
+pub mod pagerduty;
 pub mod resend;
 pub mod shopify;
 pub mod slack;
