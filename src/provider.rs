@@ -63,6 +63,7 @@ provider_table! {
     Clerk => "clerk", "Clerk";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
+    Docusign => "docusign", "DocuSign Connect";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Mailgun => "mailgun", "Mailgun";
@@ -78,6 +79,7 @@ provider_table! {
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
     Twilio => "twilio", "Twilio";
+    Workos => "workos", "WorkOS";
     Zoom => "zoom", "Zoom";
 }
 
@@ -114,6 +116,9 @@ impl Provider {
                 let scheme = config.custom_scheme.clone().unwrap_or_default();
                 Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))
             }
+            Provider::Docusign => Box::new(docusign::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
@@ -154,6 +159,9 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Workos => Box::new(config.timed(workos::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
@@ -177,6 +185,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        Provider::Workos => providers::workos::event_id(body),
         _ => None,
     }
 }

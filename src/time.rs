@@ -237,6 +237,16 @@ pub(crate) fn parse_unix_seconds(value: &[u8]) -> Result<Timestamp, Malformed> {
     Ok(Timestamp::from_unix_seconds(digits))
 }
 
+/// The most digits a milliseconds value may have: 15 digits reach the year 33658.
+const MAX_MILLIS_DIGITS: usize = 15;
+
+/// Parses a unix timestamp in milliseconds: ASCII digits only, as
+/// [`parse_unix_seconds`] but with three more digits allowed.
+pub(crate) fn parse_unix_millis(value: &[u8]) -> Result<Timestamp, Malformed> {
+    let digits = parse_digits(value, MAX_MILLIS_DIGITS)?;
+    Ok(Timestamp::from_unix_millis(digits))
+}
+
 fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
     if value.is_empty() {
         return Err(Malformed::EmptyTimestamp);

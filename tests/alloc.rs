@@ -11,11 +11,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use webhook_kit::providers::pagerduty;
 use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
 };
+use webhook_kit::providers::{docusign, pagerduty, workos};
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
 struct Counting;
@@ -294,6 +294,27 @@ fn pagerduty_allocates_nothing() {
     zero(
         &pagerduty::Verifier::new(Keyring::from(new)),
         &headers,
+        BODY,
+    );
+}
+
+#[test]
+fn docusign_and_workos_allocate_nothing() {
+    let keys: Vec<Secret> = (0..3)
+        .map(|i| Secret::from_text(&format!("connect-key-{i}")).unwrap())
+        .collect();
+    let refs: Vec<&Secret> = keys.iter().collect();
+    zero(
+        &docusign::Verifier::new(Keyring::from(keys[2].clone())),
+        &docusign::sign(&refs, BODY),
+        BODY,
+    );
+
+    let secret = Secret::from_text("workos-alloc-secret").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    zero(
+        &workos::Verifier::new(Keyring::from(secret.clone())),
+        &workos::sign(&secret, now, BODY),
         BODY,
     );
 }

@@ -45,6 +45,7 @@ macro_rules! timestamp_options {
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
+pub mod docusign;
 pub mod github;
 pub mod gitlab;
 pub mod mailgun;
@@ -62,4 +63,5 @@ pub mod svix;
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 mod v0;
+pub mod workos;
 pub mod zoom;
