@@ -79,6 +79,7 @@ provider_table! {
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
     Twilio => "twilio", "Twilio";
+    Twitter => "twitter", "X (Twitter) Account Activity";
     Workos => "workos", "WorkOS";
     Zoom => "zoom", "Zoom";
 }
@@ -159,6 +160,9 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Twitter => Box::new(twitter::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Workos => Box::new(config.timed(workos::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),

@@ -15,7 +15,7 @@ use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
 };
-use webhook_kit::providers::{docusign, pagerduty, workos};
+use webhook_kit::providers::{docusign, pagerduty, twitter, workos};
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
 struct Counting;
@@ -315,6 +315,16 @@ fn docusign_and_workos_allocate_nothing() {
     zero(
         &workos::Verifier::new(Keyring::from(secret.clone())),
         &workos::sign(&secret, now, BODY),
+        BODY,
+    );
+}
+
+#[test]
+fn twitter_events_allocate_nothing() {
+    let secret = Secret::from_text("x-alloc-consumer-secret").unwrap();
+    zero(
+        &twitter::Verifier::new(Keyring::from(secret.clone())),
+        &twitter::sign(&secret, BODY),
         BODY,
     );
 }

@@ -62,6 +62,7 @@ pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
+pub mod twitter;
 mod v0;
 pub mod workos;
 pub mod zoom;
