@@ -60,6 +60,7 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Asana => "asana", "Asana";
     Clerk => "clerk", "Clerk";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
@@ -106,6 +107,9 @@ impl Provider {
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
+            Provider::Asana => Box::new(asana::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),

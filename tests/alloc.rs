@@ -11,11 +11,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use webhook_kit::providers::{asana, docusign, pagerduty, twitter, workos};
 use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
 };
-use webhook_kit::providers::{docusign, pagerduty, twitter, workos};
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
 struct Counting;
@@ -325,6 +325,16 @@ fn twitter_events_allocate_nothing() {
     zero(
         &twitter::Verifier::new(Keyring::from(secret.clone())),
         &twitter::sign(&secret, BODY),
+        BODY,
+    );
+}
+
+#[test]
+fn asana_events_allocate_nothing() {
+    let secret = Secret::from_text("b537207f20cbfa02357cf448134da559").unwrap();
+    zero(
+        &asana::Verifier::new(Keyring::from(secret.clone())),
+        &asana::sign(&secret, BODY),
         BODY,
     );
 }

@@ -42,6 +42,7 @@ macro_rules! timestamp_options {
     };
 }
 
+pub mod asana;
 pub mod clerk;
 #[cfg(feature = "ed25519")]
 pub mod discord;
