@@ -79,6 +79,7 @@ provider_table! {
     StripeThin => "stripe_thin", "Stripe thin events";
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
+    Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
     Twitter => "twitter", "X (Twitter) Account Activity";
     Workos => "workos", "WorkOS";
@@ -179,6 +180,10 @@ impl Provider {
             )),
             #[cfg(not(feature = "sha1"))]
             Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
+            #[cfg(feature = "sha1")]
+            Provider::Trello => Box::new(trello::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Trello => return Err(SecretError::FeatureDisabled("sha1")),
         };
         Ok(verifier)
     }
@@ -193,6 +198,8 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Trello => providers::trello::event_id(body),
         Provider::Workos => providers::workos::event_id(body),
         _ => None,
     }

@@ -383,6 +383,17 @@ impl Handshake {
         }
     }
 
+    /// An empty 200 reply (Trello's `HEAD` check).
+    pub(crate) fn empty(provider: Provider) -> Self {
+        Handshake {
+            provider,
+            verified: None,
+            content_type: "text/plain",
+            body: String::new(),
+            header: None,
+        }
+    }
+
     /// A reply with an empty body that carries one header (Asana's
     /// `X-Hook-Secret` echo).
     pub(crate) fn with_header(provider: Provider, name: &'static str, value: String) -> Self {

@@ -338,3 +338,17 @@ fn asana_events_allocate_nothing() {
         BODY,
     );
 }
+
+#[cfg(feature = "sha1")]
+#[test]
+fn trello_ascii_deliveries_allocate_nothing() {
+    use webhook_kit::providers::trello;
+    let secret = Secret::from_text("trello-alloc-secret").unwrap();
+    // `count` sends the request to this URL.
+    let url = "https://example.com/hooks";
+    zero(
+        &trello::Verifier::new(Keyring::from(secret.clone())),
+        &trello::sign(&secret, BODY, url),
+        BODY,
+    );
+}

@@ -62,6 +62,9 @@ pub mod supabase_auth_hook;
 pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod trello;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
 pub mod twitter;
 mod v0;
