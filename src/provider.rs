@@ -68,6 +68,7 @@ provider_table! {
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Mailgun => "mailgun", "Mailgun";
+    Mandrill => "mandrill", "Mandrill (Mailchimp Transactional)";
     Paddle => "paddle", "Paddle Billing";
     Pagerduty => "pagerduty", "PagerDuty";
     Resend => "resend", "Resend";
@@ -180,6 +181,10 @@ impl Provider {
             )),
             #[cfg(not(feature = "sha1"))]
             Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
+            #[cfg(feature = "sha1")]
+            Provider::Mandrill => Box::new(mandrill::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Mandrill => return Err(SecretError::FeatureDisabled("sha1")),
             #[cfg(feature = "sha1")]
             Provider::Trello => Box::new(trello::from_config(config)?),
             #[cfg(not(feature = "sha1"))]

@@ -352,3 +352,26 @@ fn trello_ascii_deliveries_allocate_nothing() {
         BODY,
     );
 }
+
+#[cfg(feature = "sha1")]
+#[test]
+fn mandrill_counts() {
+    use webhook_kit::providers::mandrill;
+    let key = Secret::from_text("mandrill-alloc-key").unwrap();
+    let url = "https://example.com/hooks";
+    let events = r#"[{"event":"send","_id":"7761629"}]"#;
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("mandrill_events", events)
+        .finish();
+    let headers = mandrill::sign(&key, url, &[("mandrill_events", events)]);
+    // The form is decoded (the list of pairs, the percent-decoded value as it
+    // grows) and the signed text built: five allocations with today's
+    // `form_urlencoded`.
+    let n = count(
+        &mandrill::Verifier::new(Keyring::from(key)),
+        &headers,
+        body.as_bytes(),
+    );
+    println!("mandrill: {n} allocations");
+    assert!(n <= 6, "mandrill: {n} allocations");
+}

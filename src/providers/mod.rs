@@ -50,6 +50,9 @@ pub mod docusign;
 pub mod github;
 pub mod gitlab;
 pub mod mailgun;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod mandrill;
 pub mod paddle;
 pub mod pagerduty;
 pub mod resend;
