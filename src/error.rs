@@ -316,6 +316,11 @@ pub enum Malformed {
     Empty,
     /// The value holds the character the signed content uses as a separator.
     Separator(char),
+    /// A list holds more items than the verifier reads.
+    TooManyItems {
+        /// The most it reads.
+        max: usize,
+    },
 }
 
 impl fmt::Display for Malformed {
@@ -352,6 +357,9 @@ impl fmt::Display for Malformed {
                 f,
                 "the value holds `{c}`, which separates the parts of the signed content"
             ),
+            Malformed::TooManyItems { max } => {
+                write!(f, "the list holds more than {max} items")
+            }
         }
     }
 }

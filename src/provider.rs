@@ -62,6 +62,7 @@ macro_rules! provider_table {
 provider_table! {
     Asana => "asana", "Asana";
     Clerk => "clerk", "Clerk";
+    Contentful => "contentful", "Contentful";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
     Docusign => "docusign", "DocuSign Connect";
@@ -119,6 +120,9 @@ impl Provider {
             Provider::Discord => Box::new(discord::from_config(config)?),
             #[cfg(not(feature = "ed25519"))]
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
+            Provider::Contentful => Box::new(config.timed(contentful::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Custom => {
                 let scheme = config.custom_scheme.clone().unwrap_or_default();
                 Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))

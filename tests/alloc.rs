@@ -11,7 +11,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use webhook_kit::providers::{asana, docusign, pagerduty, twitter, workos};
+use webhook_kit::providers::{asana, contentful, docusign, pagerduty, twitter, workos};
 use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
@@ -374,4 +374,19 @@ fn mandrill_counts() {
     );
     println!("mandrill: {n} allocations");
     assert!(n <= 6, "mandrill: {n} allocations");
+}
+
+#[test]
+fn contentful_allocates_nothing_without_a_query() {
+    let secret = Secret::from_text(&"c".repeat(64)).unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let topic = ("X-Contentful-Topic", "ContentManagement.Entry.publish");
+    // `count` sends a POST to https://example.com/hooks.
+    let headers = contentful::sign(&secret, "POST", "/hooks", &[topic], now, BODY)
+        .with_header(topic.0, topic.1);
+    zero(
+        &contentful::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
 }

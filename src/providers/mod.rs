@@ -44,6 +44,7 @@ macro_rules! timestamp_options {
 
 pub mod asana;
 pub mod clerk;
+pub mod contentful;
 #[cfg(feature = "ed25519")]
 pub mod discord;
 pub mod docusign;
