@@ -384,6 +384,7 @@ impl Handshake {
     }
 
     /// An empty 200 reply (Trello's `HEAD` check).
+    #[cfg(feature = "sha1")]
     pub(crate) fn empty(provider: Provider) -> Self {
         Handshake {
             provider,
