@@ -224,6 +224,8 @@ fn judge_outcome(case: &Case, outcome: &Outcome) -> CaseResult {
         return fail("valid, but no handshake reply".to_owned());
     };
     let matches = match expected {
+        // A reply answered in a header: `{"headers": {name: value}}`.
+        _ if reply.header().is_some() => header_reply_matches(expected, reply),
         serde_json::Value::String(text) => reply.body() == text,
         json => {
             serde_json::from_str::<serde_json::Value>(reply.body()).is_ok_and(|got| &got == json)
@@ -237,6 +239,30 @@ fn judge_outcome(case: &Case, outcome: &Outcome) -> CaseResult {
     } else {
         fail(format!("handshake {}", reply.body()))
     }
+}
+
+/// Whether `expected` is `{"headers": {name: value}}` naming exactly the
+/// reply's header (the name compared ASCII case-insensitively) and the
+/// reply body is empty or `expected` also gives it as `"body"`.
+fn header_reply_matches(expected: &serde_json::Value, reply: &crate::verify::Handshake) -> bool {
+    let Some((name, value)) = reply.header() else {
+        return false;
+    };
+    let Some(headers) = expected
+        .get("headers")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return false;
+    };
+    let body = expected
+        .get("body")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    headers.len() == 1
+        && headers
+            .iter()
+            .all(|(n, v)| n.eq_ignore_ascii_case(name) && v.as_str() == Some(value))
+        && reply.body() == body
 }
 
 fn judge(case: &Case, got: String) -> CaseResult {

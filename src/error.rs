@@ -323,6 +323,11 @@ pub enum Malformed {
     Separator(char),
     /// The timestamp is not an RFC 3339 date-time with a UTC offset.
     TimestampNotRfc3339,
+    /// A list holds more items than the verifier reads.
+    TooManyItems {
+        /// The most it reads.
+        max: usize,
+    },
 }
 
 impl fmt::Display for Malformed {
@@ -362,6 +367,9 @@ impl fmt::Display for Malformed {
             Malformed::TimestampNotRfc3339 => f.write_str(
                 "the timestamp is not an RFC 3339 date-time such as `2020-01-01T00:00:00-07:00`",
             ),
+            Malformed::TooManyItems { max } => {
+                write!(f, "the list holds more than {max} items")
+            }
         }
     }
 }

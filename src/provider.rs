@@ -61,25 +61,30 @@ macro_rules! provider_table {
 
 provider_table! {
     Adyen => "adyen", "Adyen";
+    Asana => "asana", "Asana";
     Bitbucket => "bitbucket", "Bitbucket";
     Box => "box", "Box";
     Buildkite => "buildkite", "Buildkite";
     Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
     Cloudflare => "cloudflare", "Cloudflare notifications";
+    Contentful => "contentful", "Contentful";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
+    Docusign => "docusign", "DocuSign Connect";
     Figma => "figma", "Figma";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Gocardless => "gocardless", "GoCardless";
     Jira => "jira", "Jira admin webhooks";
     Mailgun => "mailgun", "Mailgun";
+    Mandrill => "mandrill", "Mandrill (Mailchimp Transactional)";
     Mollie => "mollie", "Mollie";
     Mux => "mux", "Mux";
     Notion => "notion", "Notion";
     Okta => "okta", "Okta event hooks";
     Paddle => "paddle", "Paddle Billing";
+    Pagerduty => "pagerduty", "PagerDuty";
     Paystack => "paystack", "Paystack";
     Postmark => "postmark", "Postmark";
     Resend => "resend", "Resend";
@@ -96,8 +101,10 @@ provider_table! {
     Telegram => "telegram", "Telegram Bot API";
     Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
+    Twitter => "twitter", "X (Twitter) Account Activity";
     Vercel => "vercel", "Vercel";
     Webflow => "webflow", "Webflow";
+    Workos => "workos", "WorkOS";
     Xero => "xero", "Xero";
     Zendesk => "zendesk", "Zendesk";
     Zoom => "zoom", "Zoom";
@@ -149,6 +156,9 @@ impl Provider {
             Provider::Vercel => Box::new(vercel::from_config(config)?),
             #[cfg(not(feature = "sha1"))]
             Provider::Vercel => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Asana => Box::new(asana::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -156,10 +166,16 @@ impl Provider {
             Provider::Discord => Box::new(discord::from_config(config)?),
             #[cfg(not(feature = "ed25519"))]
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
+            Provider::Contentful => Box::new(config.timed(contentful::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Custom => {
                 let scheme = config.custom_scheme.clone().unwrap_or_default();
                 Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))
             }
+            Provider::Docusign => Box::new(docusign::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Gocardless => Box::new(gocardless::from_config(config)?),
@@ -171,6 +187,9 @@ impl Provider {
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Paystack => Box::new(paystack::from_config(config)?),
+            Provider::Pagerduty => Box::new(pagerduty::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -200,6 +219,12 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Twitter => Box::new(twitter::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            Provider::Workos => Box::new(config.timed(workos::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
@@ -220,6 +245,10 @@ impl Provider {
             Provider::Zendesk => Box::new(config.timed(zendesk::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            #[cfg(feature = "sha1")]
+            Provider::Mandrill => Box::new(mandrill::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Mandrill => return Err(SecretError::FeatureDisabled("sha1")),
         };
         Ok(verifier)
     }
@@ -240,11 +269,13 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Vercel => providers::vercel::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
+        Provider::Pagerduty => providers::pagerduty::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Trello => providers::trello::event_id(body),
+        Provider::Workos => providers::workos::event_id(body),
         _ => None,
     }
 }

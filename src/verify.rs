@@ -370,6 +370,7 @@ pub struct Handshake {
     verified: Option<Verified>,
     content_type: &'static str,
     body: String,
+    header: Option<(&'static str, String)>,
 }
 
 impl Handshake {
@@ -379,6 +380,31 @@ impl Handshake {
             verified,
             content_type: "application/json",
             body,
+            header: None,
+        }
+    }
+
+    /// An empty 200 reply (Trello's `HEAD` check).
+    #[cfg(feature = "sha1")]
+    pub(crate) fn empty(provider: Provider) -> Self {
+        Handshake {
+            provider,
+            verified: None,
+            content_type: "text/plain",
+            body: String::new(),
+            header: None,
+        }
+    }
+
+    /// A reply with an empty body that carries one header (Asana's
+    /// `X-Hook-Secret` echo).
+    pub(crate) fn with_header(provider: Provider, name: &'static str, value: String) -> Self {
+        Handshake {
+            provider,
+            verified: None,
+            content_type: "text/plain",
+            body: String::new(),
+            header: Some((name, value)),
         }
     }
 
@@ -405,6 +431,12 @@ impl Handshake {
     /// The reply body, byte for byte.
     pub fn body(&self) -> &str {
         &self.body
+    }
+
+    /// A header the reply must carry, as `(name, value)`, for providers
+    /// whose handshake is answered in a header (Asana's `X-Hook-Secret`).
+    pub fn header(&self) -> Option<(&'static str, &str)> {
+        self.header.as_ref().map(|(n, v)| (*n, v.as_str()))
     }
 }
 

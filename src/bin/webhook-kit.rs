@@ -313,6 +313,9 @@ fn print_outcome(outcome: &Outcome) {
             handshake.content_type(),
             handshake.body()
         );
+        if let Some((name, value)) = handshake.header() {
+            println!("handshake_header\t{name}\t{value}");
+        }
     }
 }
 

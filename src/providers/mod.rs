@@ -43,6 +43,7 @@ macro_rules! timestamp_options {
 }
 
 pub mod adyen;
+pub mod asana;
 pub mod bitbucket;
 mod body_hmac;
 pub mod box_com;
@@ -50,19 +51,25 @@ pub mod buildkite;
 pub mod circleci;
 pub mod clerk;
 pub mod cloudflare;
+pub mod contentful;
 #[cfg(feature = "ed25519")]
 pub mod discord;
+pub mod docusign;
 pub mod figma;
 pub mod github;
 pub mod gitlab;
 pub mod gocardless;
 pub mod jira;
 pub mod mailgun;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod mandrill;
 pub mod mollie;
 pub mod mux;
 pub mod notion;
 pub mod okta;
 pub mod paddle;
+pub mod pagerduty;
 pub mod paystack;
 pub mod postmark;
 pub mod resend;
@@ -85,11 +92,13 @@ pub mod trello;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
+pub mod twitter;
 mod v0;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod vercel;
 pub mod webflow;
+pub mod workos;
 pub mod xero;
 pub mod zendesk;
 pub mod zoom;

@@ -1,18 +1,22 @@
-//! Trello: `X-Trello-Webhook: <base64>`, HMAC-**SHA1** over the raw body
-//! **followed by** the webhook's `callbackURL` exactly as it was given when
-//! the webhook was created, keyed with the application's OAuth secret
-//! **as text** (not the API key, not a user token).
+//! Trello: `X-Trello-Webhook: <base64>`, HMAC-SHA1 over the raw body
+//! followed by the callback URL exactly as given when the webhook was
+//! created, keyed with the application's OAuth secret **as text** (not the
+//! API key or a token). No timestamp.
 //!
-//! - The callback URL is signed, so a proxy that rewrites the host, scheme
-//!   or query breaks verification: configure the URL with
-//!   [`Verifier::with_callback_url`] rather than rebuilding it.
-//! - When a webhook is created Trello sends a `HEAD` request to the URL and
-//!   expects 200. It carries no signature; answer it without verifying
-//!   (it carries no data either).
-//! - No timestamp, so no tolerance; no delivery id header (the body's
-//!   `action.id` identifies the event).
-//! - Rotation: several secrets in the keyring are tried in turn.
-//! - Needs the `sha1` feature. [`Verifier::verify`] allocates nothing.
+//! - Trello's signer treats the signed text as a Node "binary" string: each
+//!   UTF-16 code unit is cut to its low byte. For ASCII that is the UTF-8
+//!   bytes; for other text it is not, so when the UTF-8 form does not match
+//!   and the body or URL is not ASCII, the binary form is tried as well
+//!   (this allocates a copy; ASCII deliveries allocate nothing).
+//! - The URL must be the registered callback URL byte for byte: configure
+//!   it with [`Verifier::with_callback_url`] when a proxy rewrites the one
+//!   the request arrived on.
+//! - Creating a webhook sends a `HEAD` request, which must get a 200:
+//!   [`Verify::verify_request`] answers it with an empty
+//!   [`Outcome::Handshake`] (unsigned).
+//! - No timestamp is signed: replay protection is the caller's. Rotation:
+//!   several secrets in the keyring are tried in turn. No delivery id
+//!   header; the body's `action.id` is the event id.
 
 use crate::crypto::{self, HmacSha1, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{SignedContent, VerifyError};
@@ -20,25 +24,25 @@ use crate::headers::{self, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::Timestamp;
-use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+use crate::verify::{Handshake, Outcome, Request, SignedHeaders, Verified, Verify};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Trello-Webhook";
 
-/// Verifies Trello webhooks.
+/// Verifies Trello webhooks and answers the `HEAD` check.
 ///
 /// ```
 /// use webhook_kit::providers::trello;
 /// use webhook_kit::{Keyring, Secret, Timestamp};
 ///
-/// let secret = Secret::from_text("application-oauth-secret")?;
-/// let url = "https://example.com/trello?board=1";
-/// let body = br#"{"action":{"id":"51f9424b","type":"commentCard"}}"#;
-/// let headers = trello::sign(&secret, url, body);
+/// let secret = Secret::from_text("oauth-application-secret")?;
+/// let url = "https://example.com/trello";
+/// let body = br#"{"action":{"id":"5f1e","type":"updateCard"}}"#;
+/// let headers = trello::sign(&secret, body, url);
 ///
 /// let verifier = trello::Verifier::new(Keyring::from(secret));
-/// let verified = verifier.verify(&headers, url, body, Timestamp::UNIX_EPOCH)?;
-/// assert_eq!(verified.event_id(body).as_deref(), Some("51f9424b"));
+/// let verified = verifier.verify(&headers, body, url, Timestamp::now())?;
+/// assert_eq!(verified.event_id(body).as_deref(), Some("5f1e"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -48,7 +52,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier for the OAuth secrets in `keyring` (each built with
+    /// A verifier for the application secrets in `keyring` (each built with
     /// [`Secret::from_text`]).
     pub fn new(keyring: Keyring<Secret>) -> Self {
         Verifier {
@@ -57,45 +61,60 @@ impl Verifier {
         }
     }
 
-    /// Uses this callback URL in [`Verify::verify_request`] instead of the
-    /// request's own URL.
+    /// The callback URL the webhook was created with; without it,
+    /// [`Verify::verify_request`] uses the request's URL.
     pub fn with_callback_url(mut self, url: impl Into<String>) -> Self {
         self.callback_url = Some(url.into());
         self
     }
 
-    /// Verifies a delivery to `callback_url`. Trello signs no timestamp, so
-    /// `now` only decides which keys have expired.
+    /// Verifies a delivery to `callback_url`.
     ///
     /// # Errors
     ///
-    /// [`VerifyError::MissingHeader`] without `X-Trello-Webhook`,
-    /// [`VerifyError::MissingRequestPart`] when `callback_url` is empty,
-    /// [`VerifyError::MalformedHeader`] for a value that is not 20 bytes
-    /// of base64, [`VerifyError::SignatureMismatch`] when no key matches.
+    /// [`VerifyError::MissingHeader`] without the header,
+    /// [`VerifyError::MalformedHeader`] when it is not base64 of 20 bytes,
+    /// [`VerifyError::SignatureMismatch`] when no secret matches either form.
     pub fn verify(
         &self,
         headers: &dyn Headers,
-        callback_url: &str,
         body: &[u8],
+        callback_url: &str,
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
         let value = headers::required(headers, SIGNATURE_HEADER)?;
-        if callback_url.is_empty() {
-            return Err(VerifyError::MissingRequestPart { part: "url" });
-        }
         let candidate = || std::iter::once(crypto::decode_tag::<20>(value, TagEncoding::Base64));
         let target = MatchTarget {
             header: SIGNATURE_HEADER,
-            scheme: "hmac-sha1",
+            scheme: "sha1",
             covers: SignedContent::UrlAndBody,
         };
-        // Trello appends the URL after the body.
-        let key_index = self
-            .keys
-            .find(now, &[body, callback_url.as_bytes()], target, candidate)?;
+        let url = callback_url.as_bytes();
+        let first = self.keys.find(now, &[body, url], target, candidate);
+        let key_index = match (first, std::str::from_utf8(body)) {
+            (Err(VerifyError::SignatureMismatch { .. }), Ok(text))
+                if !(body.is_ascii() && url.is_ascii()) =>
+            {
+                let signed = binary_form(&[text, callback_url]);
+                self.keys.find(now, &[&signed], target, candidate)?
+            }
+            (first, _) => first?,
+        };
         Ok(Verified::new(Provider::Trello, key_index).covering(SignedContent::UrlAndBody))
     }
+}
+
+/// The low byte of each UTF-16 code unit of `parts`, joined: what a Node
+/// `Buffer` made with the `binary` encoding holds.
+fn binary_form(parts: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        for unit in part.encode_utf16() {
+            // Truncation is the point: Trello signs only the low byte.
+            out.push((unit & 0xff) as u8);
+        }
+    }
+    out
 }
 
 impl Verify for Verifier {
@@ -108,24 +127,26 @@ impl Verify for Verifier {
         request: &Request<'_>,
         now: Timestamp,
     ) -> Result<Outcome, VerifyError> {
-        // A missing signature says "not a Trello delivery" before a missing URL does.
-        headers::required(request.headers(), SIGNATURE_HEADER)?;
+        if request.method().eq_ignore_ascii_case("HEAD") {
+            return Ok(Outcome::Handshake(Handshake::empty(Provider::Trello)));
+        }
         let url = match &self.callback_url {
             Some(url) => url.as_str(),
             None => request.require_url()?,
         };
-        self.verify(request.headers(), url, request.body(), now)
+        self.verify(request.headers(), request.body(), url, now)
             .map(Outcome::Verified)
     }
 }
 
-/// Signs `body` as Trello does for a webhook created with this callback URL.
-pub fn sign(secret: &Secret, callback_url: &str, body: &[u8]) -> SignedHeaders {
+/// Signs `body` for `callback_url` as Trello does for ASCII text (the UTF-8
+/// form): the `X-Trello-Webhook` header.
+pub fn sign(secret: &Secret, body: &[u8], callback_url: &str) -> SignedHeaders {
     let tag = crypto::hmac_sha1(secret.expose_bytes(), &[body, callback_url.as_bytes()]);
     SignedHeaders::new().with(SIGNATURE_HEADER, crypto::base64(&tag))
 }
 
-/// The action id in a Trello body (`action.id`).
+/// The event id in a Trello body (`action.id`).
 pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["action", "id"])
 }
@@ -145,57 +166,80 @@ mod tests {
     use super::*;
     use crate::test_support::bit_flips;
 
-    const SECRET: &str = "trello-unit";
-    const URL: &str = "https://example.com/trello";
-    const BODY: &[u8] = br#"{"action":{}}"#;
-    const NOW: Timestamp = Timestamp::UNIX_EPOCH;
+    const URL: &str = "https://example.com/trello?board=1";
 
-    fn verifier() -> Verifier {
-        Verifier::new(Keyring::from(Secret::from_text(SECRET).unwrap()))
+    fn secret() -> Secret {
+        Secret::from_text("trello-unit-secret").unwrap()
     }
 
-    #[test]
-    fn sign_matches_an_independent_hmac() {
-        // python3: base64.b64encode(hmac.new(SECRET, BODY + URL, hashlib.sha1).digest())
-        let signed = sign(&Secret::from_text(SECRET).unwrap(), URL, BODY);
-        assert_eq!(
-            signed.get(SIGNATURE_HEADER),
-            Some("Oy6eqXpo1dAiMQaHEyijoZNMagE=")
-        );
+    fn verifier() -> Verifier {
+        Verifier::new(Keyring::from(secret()))
     }
 
     #[test]
     fn round_trip_and_single_bit_changes() {
-        let secret = Secret::from_text(SECRET).unwrap();
-        let v = verifier();
-        let signed = sign(&secret, URL, BODY);
-        let verified = v.verify(&signed, URL, BODY, NOW).unwrap();
-        assert_eq!(verified.covers(), SignedContent::UrlAndBody);
-        for changed in bit_flips(BODY) {
-            assert!(v.verify(&signed, URL, &changed, NOW).is_err());
+        let body = br#"{"action":{"id":"a1"}}"#;
+        let signed = sign(&secret(), body, URL);
+        let now = Timestamp::UNIX_EPOCH;
+        assert!(verifier().verify(&signed, body, URL, now).is_ok());
+        for changed in bit_flips(body) {
+            assert!(verifier().verify(&signed, &changed, URL, now).is_err());
         }
         for changed in bit_flips(URL.as_bytes()) {
-            let url = String::from_utf8_lossy(&changed).into_owned();
-            assert!(v.verify(&signed, &url, BODY, NOW).is_err());
-        }
-        for changed in bit_flips(SECRET.as_bytes()) {
-            let other = Verifier::new(Keyring::from(Secret::from_bytes(changed)));
-            assert!(other.verify(&signed, URL, BODY, NOW).is_err());
+            if let Ok(url) = std::str::from_utf8(&changed) {
+                assert!(verifier().verify(&signed, body, url, now).is_err());
+            }
         }
     }
 
     #[test]
-    fn the_configured_callback_url_wins() {
-        let secret = Secret::from_text(SECRET).unwrap();
-        let signed = sign(&secret, URL, BODY);
-        let v = verifier().with_callback_url(URL);
-        // The request arrived through a proxy under another URL.
-        let request = Request::new(&signed, BODY).with_url("http://internal:8080/trello");
-        assert!(v.verify_request(&request, NOW).is_ok());
-        let without = Request::new(&signed, BODY);
+    fn binary_form_of_non_ascii_text() {
         assert_eq!(
-            verifier().verify_request(&without, NOW).unwrap_err().code(),
-            VerifyError::MissingRequestPart { part: "url" }.code()
+            binary_form(&["a\u{2013}", "\u{1F680}"]),
+            [b'a', 0x13, 0x3d, 0x80]
+        );
+        let body = "{\"text\":\"caf\u{e9} \u{2013}\"}";
+        let signed_text = binary_form(&[body, URL]);
+        let tag = crypto::hmac_sha1(secret().expose_bytes(), &[&signed_text]);
+        let headers = [(SIGNATURE_HEADER, crypto::base64(&tag))];
+        let verified = verifier()
+            .verify(&headers, body.as_bytes(), URL, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(verified.covers(), SignedContent::UrlAndBody);
+    }
+
+    #[test]
+    fn head_check_and_url_source() {
+        let none: [(&str, &str); 0] = [];
+        let head = Request::new(&none, b"").with_method("HEAD");
+        let outcome = verifier()
+            .verify_request(&head, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(outcome.handshake().unwrap().body(), "");
+
+        let body = b"{}";
+        let signed = sign(&secret(), body, URL);
+        let proxied = Request::new(&signed, body).with_url("http://internal:8080/trello");
+        assert_eq!(
+            verifier()
+                .verify_request(&proxied, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .code(),
+            "signature_mismatch"
+        );
+        let configured = verifier().with_callback_url(URL);
+        assert!(
+            configured
+                .verify_request(&proxied, Timestamp::UNIX_EPOCH)
+                .is_ok()
+        );
+        let no_url = Request::new(&signed, body);
+        assert_eq!(
+            verifier()
+                .verify_request(&no_url, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .code(),
+            "missing_request_part"
         );
     }
 }
