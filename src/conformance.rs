@@ -33,6 +33,9 @@ pub struct Case {
     /// How the secret is decoded.
     #[serde(default)]
     pub secret_encoding: Option<String>,
+    /// What the secret is, for token schemes (`verify_token`, ...).
+    #[serde(default)]
+    pub secret_note: Option<String>,
     /// The HTTP method; `POST` when absent.
     #[serde(default)]
     pub method: Option<String>,
@@ -160,7 +163,12 @@ pub fn run_case(case: &Case) -> CaseResult {
 
 fn config(case: &Case) -> Result<VerifierConfig, String> {
     let mut config = VerifierConfig::new();
-    if let Some(secret) = &case.secret {
+    if let Some(secret) = &case.secret
+        && case.secret_note.as_deref() == Some("verify_token")
+    {
+        // A verify token is not a key: it is what a subscription GET echoes.
+        config = config.with_verify_token(secret.clone());
+    } else if let Some(secret) = &case.secret {
         let format = match case.secret_encoding.as_deref() {
             None => None,
             Some(id) => Some(

@@ -61,12 +61,16 @@ macro_rules! provider_table {
 
 provider_table! {
     Clerk => "clerk", "Clerk";
+    CoinbaseCommerce => "coinbase_commerce", "Coinbase Commerce";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
+    Dropbox => "dropbox", "Dropbox";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
+    Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
+    Razorpay => "razorpay", "Razorpay";
     Resend => "resend", "Resend";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
@@ -77,6 +81,8 @@ provider_table! {
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
     Twilio => "twilio", "Twilio";
+    Typeform => "typeform", "Typeform";
+    Woocommerce => "woocommerce", "WooCommerce";
     Zoom => "zoom", "Zoom";
 }
 
@@ -97,7 +103,7 @@ impl Provider {
     /// A [`SecretError`] when a configured secret cannot be used by this
     /// provider, or none is configured.
     pub fn verifier(self, config: &VerifierConfig) -> Result<Box<dyn Verify>, SecretError> {
-        if config.keys.is_empty() {
+        if config.keys.is_empty() && config.verify_tokens.is_empty() {
             return Err(SecretError::NoSecrets);
         }
         use providers::*;
@@ -109,18 +115,22 @@ impl Provider {
             Provider::Discord => Box::new(discord::from_config(config)?),
             #[cfg(not(feature = "ed25519"))]
             Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
+            Provider::CoinbaseCommerce => Box::new(coinbase_commerce::from_config(config)?),
             Provider::Custom => {
                 let scheme = config.custom_scheme.clone().unwrap_or_default();
                 Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))
             }
+            Provider::Dropbox => Box::new(dropbox::from_config(config)?),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
+            Provider::Lemonsqueezy => Box::new(lemonsqueezy::from_config(config)?),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Razorpay => Box::new(razorpay::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
@@ -150,6 +160,8 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            Provider::Typeform => Box::new(typeform::from_config(config)?),
+            Provider::Woocommerce => Box::new(woocommerce::from_config(config)?),
             Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
@@ -167,11 +179,13 @@ impl Provider {
 /// The event id inside the body, for providers that put it there.
 pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
+        Provider::CoinbaseCommerce => providers::coinbase_commerce::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        Provider::Typeform => json_string_field(body, &["event_id"]),
         _ => None,
     }
 }
@@ -254,6 +268,7 @@ pub struct VerifierConfig {
     pub(crate) allow_legacy_sha1: bool,
     pub(crate) notification_url: Option<String>,
     pub(crate) custom_scheme: Option<crate::sign::CustomScheme>,
+    pub(crate) verify_tokens: Vec<Zeroizing<String>>,
 }
 
 impl VerifierConfig {
@@ -326,6 +341,13 @@ impl VerifierConfig {
         self
     }
 
+    /// Adds a verify token: the string a provider's subscription GET echoes
+    /// back (Meta's `hub.verify_token`), which is not a signing key.
+    pub fn with_verify_token(mut self, token: impl Into<String>) -> Self {
+        self.verify_tokens.push(Zeroizing::new(token.into()));
+        self
+    }
+
     /// Accepts GitHub's legacy SHA-1 header when it is the only one.
     pub fn allow_legacy_sha1(mut self) -> Self {
         self.allow_legacy_sha1 = true;
@@ -348,6 +370,10 @@ impl VerifierConfig {
         default: SecretEncoding,
         keep: impl Fn(&KeySpec) -> bool,
     ) -> Result<Keyring<Secret>, SecretError> {
+        // A configuration with only verify tokens has no key for signatures.
+        if self.keys.is_empty() {
+            return Err(SecretError::NoSecrets);
+        }
         let mut keyring = Keyring::new();
         for spec in self.keys.iter().filter(|k| keep(k)) {
             let encoding = match spec.format {
@@ -404,6 +430,7 @@ impl fmt::Debug for VerifierConfig {
             .field("allow_legacy_sha1", &self.allow_legacy_sha1)
             .field("notification_url", &self.notification_url)
             .field("custom_scheme", &self.custom_scheme)
+            .field("verify_tokens", &self.verify_tokens.len())
             .finish()
     }
 }

@@ -368,8 +368,13 @@ pub struct Handshake {
     provider: Provider,
     verified: Option<Verified>,
     content_type: &'static str,
+    headers: &'static [(&'static str, &'static str)],
     body: String,
 }
+
+/// Sent with every plain-text reply: the body echoes a value the request
+/// chose, so browsers must not sniff it into something active.
+const TEXT_REPLY_HEADERS: &[(&str, &str)] = &[("X-Content-Type-Options", "nosniff")];
 
 impl Handshake {
     pub(crate) fn json(provider: Provider, verified: Option<Verified>, body: String) -> Self {
@@ -377,6 +382,18 @@ impl Handshake {
             provider,
             verified,
             content_type: "application/json",
+            headers: &[],
+            body,
+        }
+    }
+
+    /// A `text/plain` reply that echoes a challenge (Twitch, Meta, Dropbox).
+    pub(crate) fn text(provider: Provider, verified: Option<Verified>, body: String) -> Self {
+        Handshake {
+            provider,
+            verified,
+            content_type: "text/plain",
+            headers: TEXT_REPLY_HEADERS,
             body,
         }
     }
@@ -399,6 +416,12 @@ impl Handshake {
     /// The `Content-Type` of the reply.
     pub fn content_type(&self) -> &'static str {
         self.content_type
+    }
+
+    /// Headers to send besides `Content-Type` (`X-Content-Type-Options:
+    /// nosniff` on plain-text echoes), as `(name, value)` pairs.
+    pub fn headers(&self) -> &'static [(&'static str, &'static str)] {
+        self.headers
     }
 
     /// The reply body, byte for byte.

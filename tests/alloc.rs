@@ -15,6 +15,9 @@ use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
 };
+use webhook_kit::providers::{
+    coinbase_commerce, dropbox, lemonsqueezy, razorpay, typeform, woocommerce,
+};
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
 struct Counting;
@@ -283,4 +286,40 @@ fn standard_webhooks_v1a_needs_one_allocation() {
     let n = count(&verifier, &headers, BODY);
     println!("standard_webhooks v1a: {n} allocations");
     assert_eq!(n, 1);
+}
+
+#[test]
+fn body_hmac_providers_allocate_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let keyring = || Keyring::from(secret.clone());
+    zero(
+        &coinbase_commerce::Verifier::new(keyring()),
+        &coinbase_commerce::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &dropbox::Verifier::new(keyring()),
+        &dropbox::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &lemonsqueezy::Verifier::new(keyring()),
+        &lemonsqueezy::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &razorpay::Verifier::new(keyring()),
+        &razorpay::sign(&secret, BODY).with_header("X-Razorpay-Event-Id", "evt_1"),
+        BODY,
+    );
+    zero(
+        &typeform::Verifier::new(keyring()),
+        &typeform::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &woocommerce::Verifier::new(keyring()),
+        &woocommerce::sign(&secret, BODY).with_header("X-WC-Webhook-Delivery-ID", "d1"),
+        BODY,
+    );
 }

@@ -42,13 +42,18 @@ macro_rules! timestamp_options {
     };
 }
 
+mod body_hmac;
 pub mod clerk;
+pub mod coinbase_commerce;
 #[cfg(feature = "ed25519")]
 pub mod discord;
+pub mod dropbox;
 pub mod github;
 pub mod gitlab;
+pub mod lemonsqueezy;
 pub mod mailgun;
 pub mod paddle;
+pub mod razorpay;
 pub mod resend;
 pub mod shopify;
 pub mod slack;
@@ -60,5 +65,7 @@ pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
+pub mod typeform;
 mod v0;
+pub mod woocommerce;
 pub mod zoom;
