@@ -289,6 +289,8 @@ pub enum Malformed {
     TimestampLooksLikeMillis,
     /// The timestamp is too large to be a plausible time.
     TimestampOutOfRange,
+    /// The timestamp is not an RFC 3339 date-time (`2023-07-19T14:56:51.634234626Z`).
+    TimestampNotRfc3339,
     /// The value is not valid hexadecimal.
     NotHex,
     /// The value is not valid standard base64.
@@ -329,6 +331,9 @@ impl fmt::Display for Malformed {
                 "the timestamp has 13 digits and looks like milliseconds; seconds are expected",
             ),
             Malformed::TimestampOutOfRange => f.write_str("the timestamp is out of range"),
+            Malformed::TimestampNotRfc3339 => f.write_str(
+                "the timestamp is not an RFC 3339 date-time such as 2023-07-19T14:56:51.634234626Z",
+            ),
             Malformed::NotHex => f.write_str("the signature is not valid hex"),
             Malformed::NotBase64 => f.write_str("the signature is not valid base64"),
             Malformed::WrongLength { expected, actual } => write!(

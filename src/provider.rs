@@ -81,6 +81,7 @@ provider_table! {
     SupabaseAuthHook => "supabase_auth_hook", "Supabase Auth hooks";
     Svix => "svix", "Svix";
     Twilio => "twilio", "Twilio";
+    Twitch => "twitch", "Twitch EventSub";
     Typeform => "typeform", "Typeform";
     Woocommerce => "woocommerce", "WooCommerce";
     Zoom => "zoom", "Zoom";
@@ -159,6 +160,9 @@ impl Provider {
             ))),
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
+            ))),
+            Provider::Twitch => Box::new(config.timed(twitch::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Typeform => Box::new(typeform::from_config(config)?),
             Provider::Woocommerce => Box::new(woocommerce::from_config(config)?),

@@ -16,7 +16,7 @@ use webhook_kit::providers::{
     supabase_auth_hook, svix, zoom,
 };
 use webhook_kit::providers::{
-    coinbase_commerce, dropbox, lemonsqueezy, razorpay, typeform, woocommerce,
+    coinbase_commerce, dropbox, lemonsqueezy, razorpay, twitch, typeform, woocommerce,
 };
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
@@ -320,6 +320,23 @@ fn body_hmac_providers_allocate_nothing() {
     zero(
         &woocommerce::Verifier::new(keyring()),
         &woocommerce::sign(&secret, BODY).with_header("X-WC-Webhook-Delivery-ID", "d1"),
+        BODY,
+    );
+}
+
+#[test]
+fn twitch_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let headers = twitch::sign(
+        &secret,
+        "befa7b53-d79d-478f-86b9-120f112b044e",
+        "2023-11-14T22:13:20.123456789Z",
+        BODY,
+    )
+    .with_header("Twitch-Eventsub-Message-Type", "notification");
+    zero(
+        &twitch::Verifier::new(Keyring::from(secret)),
+        &headers,
         BODY,
     );
 }

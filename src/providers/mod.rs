@@ -65,6 +65,7 @@ pub mod svix;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
+pub mod twitch;
 pub mod typeform;
 mod v0;
 pub mod woocommerce;
