@@ -67,6 +67,7 @@ provider_table! {
     Dropbox => "dropbox", "Dropbox";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
+    Hubspot => "hubspot", "HubSpot";
     Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
@@ -124,6 +125,7 @@ impl Provider {
             Provider::Dropbox => Box::new(dropbox::from_config(config)?),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
+            Provider::Hubspot => Box::new(config.timed(hubspot::from_config(config)?)),
             Provider::Lemonsqueezy => Box::new(lemonsqueezy::from_config(config)?),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -330,7 +332,7 @@ impl VerifierConfig {
         self
     }
 
-    /// The URL a provider that signs its notification URL (Square) was
+    /// The URL a provider that signs its notification URL (Square, HubSpot) was
     /// configured with; without it, the request's URL is used, which
     /// differs behind a proxy that rewrites the host or scheme.
     pub fn with_notification_url(mut self, url: impl Into<String>) -> Self {

@@ -237,6 +237,15 @@ pub(crate) fn parse_unix_seconds(value: &[u8]) -> Result<Timestamp, Malformed> {
     Ok(Timestamp::from_unix_seconds(digits))
 }
 
+/// The most digits a milliseconds value may have: 15 reach the year 33658.
+const MAX_MILLIS_DIGITS: usize = 15;
+
+/// Parses a unix timestamp in milliseconds (HubSpot's): ASCII digits only,
+/// with the same strictness as [`parse_unix_seconds`].
+pub(crate) fn parse_unix_millis(value: &[u8]) -> Result<Timestamp, Malformed> {
+    parse_digits(value, MAX_MILLIS_DIGITS).map(Timestamp::from_unix_millis)
+}
+
 fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
     if value.is_empty() {
         return Err(Malformed::EmptyTimestamp);

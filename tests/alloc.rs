@@ -16,7 +16,7 @@ use webhook_kit::providers::{
     supabase_auth_hook, svix, zoom,
 };
 use webhook_kit::providers::{
-    coinbase_commerce, dropbox, lemonsqueezy, razorpay, twitch, typeform, woocommerce,
+    coinbase_commerce, dropbox, hubspot, lemonsqueezy, razorpay, twitch, typeform, woocommerce,
 };
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
@@ -337,6 +337,30 @@ fn twitch_allocates_nothing() {
     zero(
         &twitch::Verifier::new(Keyring::from(secret)),
         &headers,
+        BODY,
+    );
+}
+
+#[test]
+fn hubspot_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let keyring = || Keyring::from(secret.clone());
+    // `count` calls with this URL; one without escapes to decode.
+    let url = "https://example.com/hooks";
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v3(&secret, "POST", url, now, BODY),
+        BODY,
+    );
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v2(&secret, "POST", url, BODY),
+        BODY,
+    );
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v1(&secret, BODY),
         BODY,
     );
 }

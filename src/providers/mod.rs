@@ -50,6 +50,7 @@ pub mod discord;
 pub mod dropbox;
 pub mod github;
 pub mod gitlab;
+pub mod hubspot;
 pub mod lemonsqueezy;
 pub mod mailgun;
 pub mod paddle;
