@@ -70,6 +70,7 @@ provider_table! {
     Hubspot => "hubspot", "HubSpot";
     Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
     Mailgun => "mailgun", "Mailgun";
+    Meta => "meta", "Meta (Facebook, Messenger, Instagram, WhatsApp)";
     Paddle => "paddle", "Paddle Billing";
     Razorpay => "razorpay", "Razorpay";
     Resend => "resend", "Resend";
@@ -130,6 +131,7 @@ impl Provider {
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            Provider::Meta => Box::new(meta::from_config(config)?),
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),

@@ -16,7 +16,8 @@ use webhook_kit::providers::{
     supabase_auth_hook, svix, zoom,
 };
 use webhook_kit::providers::{
-    coinbase_commerce, dropbox, hubspot, lemonsqueezy, razorpay, twitch, typeform, woocommerce,
+    coinbase_commerce, dropbox, hubspot, lemonsqueezy, meta, razorpay, twitch, typeform,
+    woocommerce,
 };
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 

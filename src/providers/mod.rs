@@ -53,6 +53,7 @@ pub mod gitlab;
 pub mod hubspot;
 pub mod lemonsqueezy;
 pub mod mailgun;
+pub mod meta;
 pub mod paddle;
 pub mod razorpay;
 pub mod resend;
