@@ -69,6 +69,7 @@ provider_table! {
     Gitlab => "gitlab", "GitLab";
     Hubspot => "hubspot", "HubSpot";
     Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
+    Linear => "linear", "Linear";
     Mailgun => "mailgun", "Mailgun";
     Meta => "meta", "Meta (Facebook, Messenger, Instagram, WhatsApp)";
     Paddle => "paddle", "Paddle Billing";
@@ -128,6 +129,9 @@ impl Provider {
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Hubspot => Box::new(config.timed(hubspot::from_config(config)?)),
             Provider::Lemonsqueezy => Box::new(lemonsqueezy::from_config(config)?),
+            Provider::Linear => Box::new(config.timed(linear::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),

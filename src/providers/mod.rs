@@ -52,6 +52,7 @@ pub mod github;
 pub mod gitlab;
 pub mod hubspot;
 pub mod lemonsqueezy;
+pub mod linear;
 pub mod mailgun;
 pub mod meta;
 pub mod paddle;
