@@ -60,6 +60,7 @@ macro_rules! provider_table {
 }
 
 provider_table! {
+    Calendly => "calendly", "Calendly";
     Clerk => "clerk", "Clerk";
     CoinbaseCommerce => "coinbase_commerce", "Coinbase Commerce";
     Custom => "custom", "a custom single-header scheme";
@@ -112,6 +113,9 @@ impl Provider {
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
+            Provider::Calendly => Box::new(config.timed(calendly::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),

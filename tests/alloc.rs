@@ -12,12 +12,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use webhook_kit::providers::{
-    clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
-    supabase_auth_hook, svix, zoom,
+    calendly, coinbase_commerce, dropbox, hubspot, lemonsqueezy, linear, meta, razorpay, twitch,
+    typeform, woocommerce,
 };
 use webhook_kit::providers::{
-    coinbase_commerce, dropbox, hubspot, lemonsqueezy, linear, meta, razorpay, twitch, typeform,
-    woocommerce,
+    clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
+    supabase_auth_hook, svix, zoom,
 };
 use webhook_kit::{Headers, Keyring, Request, Secret, Timestamp, Verify};
 
@@ -385,4 +385,15 @@ fn linear_counts() {
     let (flat_n, nested_n, escaped_n) = (counted(flat), counted(nested), counted(escaped));
     println!("linear: flat {flat_n}, nested {nested_n}, escaped {escaped_n}");
     assert_eq!((flat_n, nested_n, escaped_n), (0, 1, 0));
+}
+
+#[test]
+fn calendly_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    zero(
+        &calendly::Verifier::new(Keyring::from(secret.clone())),
+        &calendly::sign(&secret, now, BODY),
+        BODY,
+    );
 }

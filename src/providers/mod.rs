@@ -43,6 +43,7 @@ macro_rules! timestamp_options {
 }
 
 mod body_hmac;
+pub mod calendly;
 pub mod clerk;
 pub mod coinbase_commerce;
 #[cfg(feature = "ed25519")]
