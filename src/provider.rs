@@ -69,6 +69,7 @@ provider_table! {
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Hubspot => "hubspot", "HubSpot";
+    Intercom => "intercom", "Intercom";
     Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
     Linear => "linear", "Linear";
     Mailgun => "mailgun", "Mailgun";
@@ -132,6 +133,12 @@ impl Provider {
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Hubspot => Box::new(config.timed(hubspot::from_config(config)?)),
+            #[cfg(feature = "sha1")]
+            Provider::Intercom => Box::new(intercom::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Intercom => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Lemonsqueezy => Box::new(lemonsqueezy::from_config(config)?),
             Provider::Linear => Box::new(config.timed(linear::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -197,6 +204,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::CoinbaseCommerce => providers::coinbase_commerce::event_id(body),
         Provider::Discord => json_string_field(body, &["id"]),
+        Provider::Intercom => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),

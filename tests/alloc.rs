@@ -397,3 +397,16 @@ fn calendly_allocates_nothing() {
         BODY,
     );
 }
+
+#[cfg(feature = "sha1")]
+#[test]
+fn intercom_allocates_nothing() {
+    use webhook_kit::providers::intercom;
+
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    zero(
+        &intercom::Verifier::new(Keyring::from(secret.clone())),
+        &intercom::sign(&secret, BODY),
+        BODY,
+    );
+}

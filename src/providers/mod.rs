@@ -52,6 +52,9 @@ pub mod dropbox;
 pub mod github;
 pub mod gitlab;
 pub mod hubspot;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod intercom;
 pub mod lemonsqueezy;
 pub mod linear;
 pub mod mailgun;
