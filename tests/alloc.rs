@@ -314,6 +314,11 @@ fn body_hmac_providers_allocate_nothing() {
         BODY,
     );
     zero(
+        &meta::Verifier::new(keyring()),
+        &meta::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
         &typeform::Verifier::new(keyring()),
         &typeform::sign(&secret, BODY),
         BODY,
