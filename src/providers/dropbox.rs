@@ -179,6 +179,19 @@ mod tests {
         }
     }
 
+    // The notification vector of the `hapi-dropbox-webhooks` package's
+    // tests, recomputed with Python's hmac.
+    #[test]
+    fn published_notification_vector() {
+        let body = br#"{"delta": {"users": [12345]}}"#;
+        let headers = [(
+            SIGNATURE_HEADER,
+            "0a8c16b085420b960dc78664279fe09e936a2a01b1f91064869d9e77dfd64529",
+        )];
+        let v = Verifier::new(Keyring::from(Secret::from_text("the_secret").unwrap()));
+        assert!(v.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    }
+
     #[test]
     fn challenge_is_echoed_as_plain_text() {
         let outcome = get("https://127.0.0.1/hook?challenge=AbC%2B123").unwrap();
