@@ -91,18 +91,20 @@ impl Verifier {
 
 timestamp_options!(Verifier);
 
-/// The value of the first `prefix` item; a repeated `t` must agree.
+/// The value of the first `{part}=` item. Repeated `t` items must agree
+/// (only one time is signed); repeated `v1` items are signature candidates.
 fn item<'h>(
     headers: &'h dyn Headers,
     prefix: &'static [u8],
     part: &'static str,
 ) -> Result<&'h [u8], VerifyError> {
+    let single = prefix == b"t=";
     let mut found: Option<&[u8]> = None;
     for value in headers::list_items(headers, SIGNATURE_HEADER, b',')
         .filter_map(|item| item.strip_prefix(prefix))
         .map(headers::trim)
     {
-        if part == "t" && found.is_some_and(|f| f != value) {
+        if single && found.is_some_and(|f| f != value) {
             return Err(VerifyError::malformed(
                 SIGNATURE_HEADER,
                 Malformed::DuplicateParam("t"),

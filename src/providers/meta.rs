@@ -418,7 +418,9 @@ mod tests {
         let config = VerifierConfig::new()
             .with_secret(SECRET)
             .with_verify_token(TOKEN);
+        assert!(!format!("{config:?}").contains(TOKEN));
         let v = Provider::Meta.verifier(&config).unwrap();
+        assert!(!format!("{v:?}").contains(TOKEN) && !format!("{v:?}").contains(SECRET));
         let headers = sign(&secret(), BODY);
         let post = v.verify_request(&Request::new(&headers, BODY), Timestamp::UNIX_EPOCH);
         assert!(matches!(post, Ok(Outcome::Verified(_))));
