@@ -294,6 +294,8 @@ pub enum Malformed {
     TimestampLooksLikeMillis,
     /// The timestamp is too large to be a plausible time.
     TimestampOutOfRange,
+    /// The timestamp is not an RFC 3339 date-time (`2023-07-19T14:56:51.634234626Z`).
+    TimestampNotRfc3339,
     /// The value is not valid hexadecimal.
     NotHex,
     /// The value is not valid standard base64.
@@ -321,8 +323,6 @@ pub enum Malformed {
     Empty,
     /// The value holds the character the signed content uses as a separator.
     Separator(char),
-    /// The timestamp is not an RFC 3339 date-time with a UTC offset.
-    TimestampNotRfc3339,
     /// A list holds more items than the verifier reads.
     TooManyItems {
         /// The most it reads.
@@ -341,6 +341,9 @@ impl fmt::Display for Malformed {
                 "the timestamp has 13 digits and looks like milliseconds; seconds are expected",
             ),
             Malformed::TimestampOutOfRange => f.write_str("the timestamp is out of range"),
+            Malformed::TimestampNotRfc3339 => f.write_str(
+                "the timestamp is not an RFC 3339 date-time such as 2023-07-19T14:56:51.634234626Z",
+            ),
             Malformed::NotHex => f.write_str("the signature is not valid hex"),
             Malformed::NotBase64 => f.write_str("the signature is not valid base64"),
             Malformed::WrongLength { expected, actual } => write!(
@@ -363,9 +366,6 @@ impl fmt::Display for Malformed {
             Malformed::Separator(c) => write!(
                 f,
                 "the value holds `{c}`, which separates the parts of the signed content"
-            ),
-            Malformed::TimestampNotRfc3339 => f.write_str(
-                "the timestamp is not an RFC 3339 date-time such as `2020-01-01T00:00:00-07:00`",
             ),
             Malformed::TooManyItems { max } => {
                 write!(f, "the list holds more than {max} items")

@@ -65,20 +65,28 @@ provider_table! {
     Bitbucket => "bitbucket", "Bitbucket";
     Box => "box", "Box";
     Buildkite => "buildkite", "Buildkite";
+    Calendly => "calendly", "Calendly";
     Circleci => "circleci", "CircleCI";
     Clerk => "clerk", "Clerk";
     Cloudflare => "cloudflare", "Cloudflare notifications";
+    CoinbaseCommerce => "coinbase_commerce", "Coinbase Commerce";
     Contentful => "contentful", "Contentful";
     Custom => "custom", "a custom single-header scheme";
     Discord => "discord", "Discord";
     Docusign => "docusign", "DocuSign Connect";
+    Dropbox => "dropbox", "Dropbox";
     Figma => "figma", "Figma";
     Github => "github", "GitHub";
     Gitlab => "gitlab", "GitLab";
     Gocardless => "gocardless", "GoCardless";
+    Hubspot => "hubspot", "HubSpot";
+    Intercom => "intercom", "Intercom";
     Jira => "jira", "Jira admin webhooks";
+    Lemonsqueezy => "lemonsqueezy", "Lemon Squeezy";
+    Linear => "linear", "Linear";
     Mailgun => "mailgun", "Mailgun";
     Mandrill => "mandrill", "Mandrill (Mailchimp Transactional)";
+    Meta => "meta", "Meta (Facebook, Messenger, Instagram, WhatsApp)";
     Mollie => "mollie", "Mollie";
     Mux => "mux", "Mux";
     Notion => "notion", "Notion";
@@ -87,6 +95,7 @@ provider_table! {
     Pagerduty => "pagerduty", "PagerDuty";
     Paystack => "paystack", "Paystack";
     Postmark => "postmark", "Postmark";
+    Razorpay => "razorpay", "Razorpay";
     Resend => "resend", "Resend";
     Segment => "segment", "Segment";
     Sentry => "sentry", "Sentry";
@@ -101,9 +110,12 @@ provider_table! {
     Telegram => "telegram", "Telegram Bot API";
     Trello => "trello", "Trello";
     Twilio => "twilio", "Twilio";
+    Twitch => "twitch", "Twitch EventSub";
     Twitter => "twitter", "X (Twitter) Account Activity";
+    Typeform => "typeform", "Typeform";
     Vercel => "vercel", "Vercel";
     Webflow => "webflow", "Webflow";
+    Woocommerce => "woocommerce", "WooCommerce";
     Workos => "workos", "WorkOS";
     Xero => "xero", "Xero";
     Zendesk => "zendesk", "Zendesk";
@@ -127,45 +139,29 @@ impl Provider {
     /// A [`SecretError`] when a configured secret cannot be used by this
     /// provider, or none is configured.
     pub fn verifier(self, config: &VerifierConfig) -> Result<Box<dyn Verify>, SecretError> {
-        if config.keys.is_empty() {
+        if config.keys.is_empty() && config.verify_tokens.is_empty() {
             return Err(SecretError::NoSecrets);
         }
         use providers::*;
         let verifier: Box<dyn Verify> = match self {
-            Provider::Box => Box::new(config.timed(box_com::Verifier::new(
-                config.secrets(self, SecretEncoding::Utf8)?,
-            ))),
             Provider::Adyen => Box::new(adyen::from_config(config)?),
-            Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
-            Provider::Buildkite => Box::new(buildkite::from_config(config)?),
-            Provider::Circleci => Box::new(circleci::from_config(config)?),
-            Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
-            Provider::Figma => Box::new(figma::from_config(config)?),
-            Provider::Jira => Box::new(jira::from_config(config)?),
-            Provider::Mux => Box::new(mux::from_config(config)?),
-            Provider::Notion => Box::new(notion::from_config(config)?),
-            Provider::Okta => Box::new(okta::from_config(config)?),
-            Provider::Postmark => Box::new(postmark::from_config(config)?),
-            #[cfg(feature = "sha1")]
-            Provider::Segment => Box::new(segment::from_config(config)?),
-            #[cfg(not(feature = "sha1"))]
-            Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
-            Provider::Sentry => Box::new(sentry::from_config(config)?),
-            Provider::Telegram => Box::new(telegram::from_config(config)?),
-            #[cfg(feature = "sha1")]
-            Provider::Vercel => Box::new(vercel::from_config(config)?),
-            #[cfg(not(feature = "sha1"))]
-            Provider::Vercel => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Asana => Box::new(asana::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             )),
+            Provider::Bitbucket => Box::new(bitbucket::from_config(config)?),
+            Provider::Box => Box::new(config.timed(box_com::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Buildkite => Box::new(buildkite::from_config(config)?),
+            Provider::Calendly => Box::new(config.timed(calendly::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Circleci => Box::new(circleci::from_config(config)?),
             Provider::Clerk => Box::new(config.timed(clerk::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
-            #[cfg(feature = "ed25519")]
-            Provider::Discord => Box::new(discord::from_config(config)?),
-            #[cfg(not(feature = "ed25519"))]
-            Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
+            Provider::Cloudflare => Box::new(cloudflare::from_config(config)?),
+            Provider::CoinbaseCommerce => Box::new(coinbase_commerce::from_config(config)?),
             Provider::Contentful => Box::new(config.timed(contentful::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
@@ -173,30 +169,63 @@ impl Provider {
                 let scheme = config.custom_scheme.clone().unwrap_or_default();
                 Box::new(config.timed(scheme.verifier(config.secrets(self, SecretEncoding::Utf8)?)))
             }
+            #[cfg(feature = "ed25519")]
+            Provider::Discord => Box::new(discord::from_config(config)?),
+            #[cfg(not(feature = "ed25519"))]
+            Provider::Discord => return Err(SecretError::FeatureDisabled("ed25519")),
             Provider::Docusign => Box::new(docusign::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             )),
+            Provider::Dropbox => Box::new(dropbox::from_config(config)?),
+            Provider::Figma => Box::new(figma::from_config(config)?),
             Provider::Github => Box::new(github::from_config(config)?),
             Provider::Gitlab => Box::new(gitlab::from_config(config)?),
             Provider::Gocardless => Box::new(gocardless::from_config(config)?),
+            Provider::Hubspot => Box::new(config.timed(hubspot::from_config(config)?)),
+            #[cfg(feature = "sha1")]
+            Provider::Intercom => Box::new(intercom::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Intercom => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Jira => Box::new(jira::from_config(config)?),
+            Provider::Lemonsqueezy => Box::new(lemonsqueezy::from_config(config)?),
+            Provider::Linear => Box::new(config.timed(linear::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
             Provider::Mailgun => Box::new(config.timed(mailgun::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            #[cfg(feature = "sha1")]
+            Provider::Mandrill => Box::new(mandrill::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Mandrill => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Meta => Box::new(meta::from_config(config)?),
             Provider::Mollie => Box::new(mollie::from_config(config)?),
+            Provider::Mux => Box::new(mux::from_config(config)?),
+            Provider::Notion => Box::new(notion::from_config(config)?),
+            Provider::Okta => Box::new(okta::from_config(config)?),
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
-            Provider::Paystack => Box::new(paystack::from_config(config)?),
             Provider::Pagerduty => Box::new(pagerduty::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             )),
+            Provider::Paystack => Box::new(paystack::from_config(config)?),
+            Provider::Postmark => Box::new(postmark::from_config(config)?),
+            Provider::Razorpay => Box::new(razorpay::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
-            Provider::Slack => Box::new(config.timed(slack::Verifier::new(
+            #[cfg(feature = "sha1")]
+            Provider::Segment => Box::new(segment::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Sentry => Box::new(sentry::from_config(config)?),
+            Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
-            Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
+            Provider::Slack => Box::new(config.timed(slack::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Square => {
@@ -219,36 +248,42 @@ impl Provider {
             Provider::Svix => Box::new(config.timed(svix::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
-            Provider::Twitter => Box::new(twitter::Verifier::new(
-                config.secrets(self, SecretEncoding::Utf8)?,
-            )),
-            Provider::Workos => Box::new(config.timed(workos::Verifier::new(
-                config.secrets(self, SecretEncoding::Utf8)?,
-            ))),
-            Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
-                config.secrets(self, SecretEncoding::Utf8)?,
-            ))),
+            Provider::Telegram => Box::new(telegram::from_config(config)?),
+            #[cfg(feature = "sha1")]
+            Provider::Trello => Box::new(trello::from_config(config)?),
+            #[cfg(not(feature = "sha1"))]
+            Provider::Trello => return Err(SecretError::FeatureDisabled("sha1")),
             #[cfg(feature = "sha1")]
             Provider::Twilio => Box::new(twilio::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             )),
             #[cfg(not(feature = "sha1"))]
             Provider::Twilio => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Twitch => Box::new(config.timed(twitch::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Twitter => Box::new(twitter::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            )),
+            Provider::Typeform => Box::new(typeform::from_config(config)?),
             #[cfg(feature = "sha1")]
-            Provider::Trello => Box::new(trello::from_config(config)?),
+            Provider::Vercel => Box::new(vercel::from_config(config)?),
             #[cfg(not(feature = "sha1"))]
-            Provider::Trello => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Vercel => return Err(SecretError::FeatureDisabled("sha1")),
             Provider::Webflow => Box::new(config.timed(webflow::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
+            Provider::Woocommerce => Box::new(woocommerce::from_config(config)?),
+            Provider::Workos => Box::new(config.timed(workos::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
             Provider::Xero => Box::new(xero::from_config(config)?),
             Provider::Zendesk => Box::new(config.timed(zendesk::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
-            #[cfg(feature = "sha1")]
-            Provider::Mandrill => Box::new(mandrill::from_config(config)?),
-            #[cfg(not(feature = "sha1"))]
-            Provider::Mandrill => return Err(SecretError::FeatureDisabled("sha1")),
+            Provider::Zoom => Box::new(config.timed(zoom::Verifier::new(
+                config.secrets(self, SecretEncoding::Utf8)?,
+            ))),
         };
         Ok(verifier)
     }
@@ -259,22 +294,25 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Box => providers::box_com::event_id(body),
         Provider::Circleci => providers::circleci::event_id(body),
+        Provider::CoinbaseCommerce => providers::coinbase_commerce::event_id(body),
+        Provider::Discord => json_string_field(body, &["id"]),
+        Provider::Intercom => json_string_field(body, &["id"]),
         Provider::Mux => providers::mux::event_id(body),
         Provider::Notion => providers::notion::event_id(body),
         Provider::Okta => providers::okta::event_id(body),
-        #[cfg(feature = "sha1")]
-        Provider::Segment => providers::segment::event_id(body),
-        Provider::Telegram => providers::telegram::event_id(body),
-        #[cfg(feature = "sha1")]
-        Provider::Vercel => providers::vercel::event_id(body),
-        Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Pagerduty => providers::pagerduty::event_id(body),
+        #[cfg(feature = "sha1")]
+        Provider::Segment => providers::segment::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
+        Provider::Telegram => providers::telegram::event_id(body),
         #[cfg(feature = "sha1")]
         Provider::Trello => providers::trello::event_id(body),
+        Provider::Typeform => json_string_field(body, &["event_id"]),
+        #[cfg(feature = "sha1")]
+        Provider::Vercel => providers::vercel::event_id(body),
         Provider::Workos => providers::workos::event_id(body),
         _ => None,
     }
@@ -358,6 +396,7 @@ pub struct VerifierConfig {
     pub(crate) allow_legacy_sha1: bool,
     pub(crate) notification_url: Option<String>,
     pub(crate) custom_scheme: Option<crate::sign::CustomScheme>,
+    pub(crate) verify_tokens: Vec<Zeroizing<String>>,
 }
 
 impl VerifierConfig {
@@ -415,7 +454,7 @@ impl VerifierConfig {
         self
     }
 
-    /// The URL a provider that signs its notification URL (Square) was
+    /// The URL a provider that signs its notification URL (Square, HubSpot) was
     /// configured with; without it, the request's URL is used, which
     /// differs behind a proxy that rewrites the host or scheme.
     pub fn with_notification_url(mut self, url: impl Into<String>) -> Self {
@@ -427,6 +466,13 @@ impl VerifierConfig {
     /// [`CustomScheme`](crate::sign::CustomScheme) without it.
     pub fn with_custom_scheme(mut self, scheme: crate::sign::CustomScheme) -> Self {
         self.custom_scheme = Some(scheme);
+        self
+    }
+
+    /// Adds a verify token: the string a provider's subscription GET echoes
+    /// back (Meta's `hub.verify_token`), which is not a signing key.
+    pub fn with_verify_token(mut self, token: impl Into<String>) -> Self {
+        self.verify_tokens.push(Zeroizing::new(token.into()));
         self
     }
 
@@ -452,6 +498,10 @@ impl VerifierConfig {
         default: SecretEncoding,
         keep: impl Fn(&KeySpec) -> bool,
     ) -> Result<Keyring<Secret>, SecretError> {
+        // A configuration with only verify tokens has no key for signatures.
+        if self.keys.is_empty() {
+            return Err(SecretError::NoSecrets);
+        }
         let mut keyring = Keyring::new();
         for spec in self.keys.iter().filter(|k| keep(k)) {
             let encoding = match spec.format {
@@ -508,6 +558,7 @@ impl fmt::Debug for VerifierConfig {
             .field("allow_legacy_sha1", &self.allow_legacy_sha1)
             .field("notification_url", &self.notification_url)
             .field("custom_scheme", &self.custom_scheme)
+            .field("verify_tokens", &self.verify_tokens.len())
             .finish()
     }
 }

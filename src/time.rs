@@ -248,66 +248,101 @@ pub(crate) fn parse_unix_millis(value: &[u8]) -> Result<Timestamp, Malformed> {
     Ok(Timestamp::from_unix_millis(digits))
 }
 
-/// Parses an RFC 3339 date-time with a UTC offset:
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
+fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
+    if value.is_empty() {
+        return Err(Malformed::EmptyTimestamp);
+    }
+    if !value.iter().all(u8::is_ascii_digit) {
+        return Err(Malformed::TimestampNotDigits);
+    }
+
+    let significant = value.iter().skip_while(|&&b| b == b'0').count();
+    if significant > max_digits {
+        if max_digits == MAX_SECONDS_DIGITS && significant == 13 {
+            return Err(Malformed::TimestampLooksLikeMillis);
+        }
+        return Err(Malformed::TimestampOutOfRange);
+    }
+
+    // At most 15 significant digits: no overflow is possible in an i64.
+    Ok(value
+        .iter()
+        .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0')))
+}
+
+/// Parses an RFC 3339 date-time (`2023-07-19T14:56:51.634234626Z`, or with
+/// a `+hh:mm` / `-hh:mm` offset), keeping whole milliseconds.
 ///
-/// The `T` and `Z` may be lower case; a space instead of `T`, a missing
-/// offset, a leap second or a field out of range is refused. Digits of the
-/// fraction past the millisecond are dropped.
+/// Any number of fraction digits is accepted (Twitch sends nine) and cut,
+/// not rounded, to milliseconds. A leap second (`:60`) counts as the next
+/// second. Years before 1970 or after 9999 and out-of-range fields are
+/// refused.
 pub(crate) fn parse_rfc3339(value: &[u8]) -> Result<Timestamp, Malformed> {
     const BAD: Malformed = Malformed::TimestampNotRfc3339;
     if value.is_empty() {
         return Err(Malformed::EmptyTimestamp);
     }
-    let number = |from: usize, len: usize| -> Result<i64, Malformed> {
-        let digits = value.get(from..from + len).ok_or(BAD)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
+    let digits = |at: usize, len: usize| -> Result<i64, Malformed> {
+        let part = value.get(at..at + len).ok_or(BAD)?;
+        if !part.iter().all(u8::is_ascii_digit) {
             return Err(BAD);
         }
-        Ok(digits
+        Ok(part
             .iter()
-            .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0')))
+            .fold(0, |acc, &b| acc * 10 + i64::from(b - b'0')))
     };
-    let at = |i: usize, expected: &[u8]| value.get(i).is_some_and(|b| expected.contains(b));
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
+    let byte = |at: usize| value.get(at).copied();
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    if byte(4) != Some(b'-')
+        || byte(7) != Some(b'-')
+        || !matches!(byte(10), Some(b'T' | b't'))
+        || byte(13) != Some(b':')
+        || byte(16) != Some(b':')
+    {
         return Err(BAD);
     }
-    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
-    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
-    if !(1..=12).contains(&month)
+    if !(1970..=9999).contains(&year)
+        || !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
         || hour > 23
         || minute > 59
-        || second > 59
+        || second > 60
     {
         return Err(BAD);
     }
 
-    let mut i = 19;
-    let mut millis = 0i64;
-    if at(i, b".") {
-        let digits = value[i + 1..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits == 0 {
+    let mut at = 19;
+    let mut millis = 0;
+    if byte(at) == Some(b'.') {
+        at += 1;
+        let start = at;
+        while byte(at).is_some_and(|b| b.is_ascii_digit()) {
+            if at - start < 3 {
+                millis = millis * 10 + i64::from(value[at] - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
             return Err(BAD);
         }
-        for (n, &b) in value[i + 1..i + 1 + digits.min(3)].iter().enumerate() {
-            millis += i64::from(b - b'0') * [100, 10, 1][n];
+        for _ in (at - start)..3 {
+            millis *= 10;
         }
-        i += 1 + digits;
     }
-    let offset_minutes = match value.get(i..) {
-        Some(b"Z" | b"z") => 0,
-        Some(&[sign @ (b'+' | b'-'), _, _, b':', _, _]) => {
-            let (h, m) = (number(i + 1, 2)?, number(i + 4, 2)?);
+    let offset_minutes = match byte(at) {
+        Some(b'Z' | b'z') if at + 1 == value.len() => 0,
+        Some(sign @ (b'+' | b'-')) if at + 6 == value.len() && byte(at + 3) == Some(b':') => {
+            let (h, m) = (digits(at + 1, 2)?, digits(at + 4, 2)?);
             if h > 23 || m > 59 {
                 return Err(BAD);
             }
-            let minutes = h * 60 + m;
-            if sign == b'-' { -minutes } else { minutes }
+            if sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
         }
         _ => return Err(BAD),
     };
@@ -342,31 +377,52 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn parse_digits(value: &[u8], max_digits: usize) -> Result<i64, Malformed> {
-    if value.is_empty() {
-        return Err(Malformed::EmptyTimestamp);
-    }
-    if !value.iter().all(u8::is_ascii_digit) {
-        return Err(Malformed::TimestampNotDigits);
-    }
-
-    let significant = value.iter().skip_while(|&&b| b == b'0').count();
-    if significant > max_digits {
-        if max_digits == MAX_SECONDS_DIGITS && significant == 13 {
-            return Err(Malformed::TimestampLooksLikeMillis);
-        }
-        return Err(Malformed::TimestampOutOfRange);
-    }
-
-    // At most 15 significant digits: no overflow is possible in an i64.
-    Ok(value
-        .iter()
-        .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0')))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_parses_with_nanoseconds_and_offsets() {
+        // Python: datetime.fromisoformat("2023-07-19T14:56:51.634+00:00").timestamp()
+        let twitch = Timestamp::from_unix_millis(1_689_778_611_634);
+        assert_eq!(parse_rfc3339(b"2023-07-19T14:56:51.634234626Z"), Ok(twitch));
+        assert_eq!(parse_rfc3339(b"2023-07-19t14:56:51.634z"), Ok(twitch));
+        assert_eq!(parse_rfc3339(b"2023-07-19T16:56:51.634+02:00"), Ok(twitch));
+        assert_eq!(parse_rfc3339(b"2023-07-19T13:26:51.634-01:30"), Ok(twitch));
+        assert_eq!(
+            parse_rfc3339(b"2023-07-19T14:56:51.6Z"),
+            Ok(Timestamp::from_unix_millis(1_689_778_611_600))
+        );
+        assert_eq!(
+            parse_rfc3339(b"1970-01-01T00:00:00Z"),
+            Ok(Timestamp::UNIX_EPOCH)
+        );
+        // Python: datetime(2024, 2, 29, 23, 59, 59, tzinfo=timezone.utc).timestamp()
+        assert_eq!(
+            parse_rfc3339(b"2024-02-29T23:59:59Z"),
+            Ok(Timestamp::from_unix_seconds(1_709_251_199))
+        );
+        for bad in [
+            &b""[..],
+            b"2023-07-19 14:56:51Z",
+            b"2023-07-19T14:56:51",
+            b"2023-07-19T14:56:51.Z",
+            b"2023-02-29T00:00:00Z",
+            b"2023-13-01T00:00:00Z",
+            b"2023-07-19T24:00:00Z",
+            b"2023-07-19T14:56:51+0200",
+            b"2023-07-19T14:56:51Zjunk",
+            b"+2023-07-19T14:56:51Z",
+            b"1700000000",
+            b"1969-12-31T23:59:59Z",
+        ] {
+            assert!(
+                parse_rfc3339(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
 
     #[test]
     fn seconds_parse_strictly() {

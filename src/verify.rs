@@ -369,9 +369,13 @@ pub struct Handshake {
     provider: Provider,
     verified: Option<Verified>,
     content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
     body: String,
-    header: Option<(&'static str, String)>,
 }
+
+/// Sent with every plain-text echo: the body is a value the request chose,
+/// so browsers must not sniff it into something active.
+const NO_SNIFF: (&str, &str) = ("X-Content-Type-Options", "nosniff");
 
 impl Handshake {
     pub(crate) fn json(provider: Provider, verified: Option<Verified>, body: String) -> Self {
@@ -379,8 +383,19 @@ impl Handshake {
             provider,
             verified,
             content_type: "application/json",
+            headers: Vec::new(),
             body,
-            header: None,
+        }
+    }
+
+    /// A `text/plain` reply that echoes a challenge (Twitch, Meta, Dropbox).
+    pub(crate) fn text(provider: Provider, verified: Option<Verified>, body: String) -> Self {
+        Handshake {
+            provider,
+            verified,
+            content_type: "text/plain",
+            headers: vec![(NO_SNIFF.0, NO_SNIFF.1.to_owned())],
+            body,
         }
     }
 
@@ -391,8 +406,8 @@ impl Handshake {
             provider,
             verified: None,
             content_type: "text/plain",
+            headers: Vec::new(),
             body: String::new(),
-            header: None,
         }
     }
 
@@ -403,8 +418,8 @@ impl Handshake {
             provider,
             verified: None,
             content_type: "text/plain",
+            headers: vec![(name, value)],
             body: String::new(),
-            header: Some((name, value)),
         }
     }
 
@@ -428,15 +443,17 @@ impl Handshake {
         self.content_type
     }
 
+    /// Headers to send besides `Content-Type`, as `(name, value)` pairs:
+    /// `X-Content-Type-Options: nosniff` on plain-text echoes, and the
+    /// answer itself for providers whose handshake is answered in a header
+    /// (Asana's `X-Hook-Secret`).
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> + '_ {
+        self.headers.iter().map(|(n, v)| (*n, v.as_str()))
+    }
+
     /// The reply body, byte for byte.
     pub fn body(&self) -> &str {
         &self.body
-    }
-
-    /// A header the reply must carry, as `(name, value)`, for providers
-    /// whose handshake is answered in a header (Asana's `X-Hook-Secret`).
-    pub fn header(&self) -> Option<(&'static str, &str)> {
-        self.header.as_ref().map(|(n, v)| (*n, v.as_str()))
     }
 }
 

@@ -13,6 +13,10 @@ use std::cell::Cell;
 
 use webhook_kit::providers::{asana, contentful, docusign, pagerduty, twitter, workos};
 use webhook_kit::providers::{
+    calendly, coinbase_commerce, dropbox, hubspot, lemonsqueezy, linear, meta, razorpay, twitch,
+    typeform, woocommerce,
+};
+use webhook_kit::providers::{
     clerk, github, gitlab, mailgun, paddle, resend, slack, standard_webhooks, stripe,
     supabase_auth_hook, svix, zoom,
 };
@@ -584,6 +588,133 @@ fn contentful_allocates_nothing_without_a_query() {
     zero(
         &contentful::Verifier::new(Keyring::from(secret)),
         &headers,
+        BODY,
+    );
+}
+
+#[test]
+fn body_hmac_providers_allocate_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let keyring = || Keyring::from(secret.clone());
+    zero(
+        &coinbase_commerce::Verifier::new(keyring()),
+        &coinbase_commerce::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &dropbox::Verifier::new(keyring()),
+        &dropbox::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &lemonsqueezy::Verifier::new(keyring()),
+        &lemonsqueezy::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &razorpay::Verifier::new(keyring()),
+        &razorpay::sign(&secret, BODY).with_header("X-Razorpay-Event-Id", "evt_1"),
+        BODY,
+    );
+    zero(
+        &meta::Verifier::new(keyring()),
+        &meta::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &typeform::Verifier::new(keyring()),
+        &typeform::sign(&secret, BODY),
+        BODY,
+    );
+    zero(
+        &woocommerce::Verifier::new(keyring()),
+        &woocommerce::sign(&secret, BODY).with_header("X-WC-Webhook-Delivery-ID", "d1"),
+        BODY,
+    );
+}
+
+#[test]
+fn twitch_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let headers = twitch::sign(
+        &secret,
+        "befa7b53-d79d-478f-86b9-120f112b044e",
+        "2023-11-14T22:13:20.123456789Z",
+        BODY,
+    )
+    .with_header("Twitch-Eventsub-Message-Type", "notification");
+    zero(
+        &twitch::Verifier::new(Keyring::from(secret)),
+        &headers,
+        BODY,
+    );
+}
+
+#[test]
+fn hubspot_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let keyring = || Keyring::from(secret.clone());
+    // `count` calls with this URL; one without escapes to decode.
+    let url = "https://example.com/hooks";
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v3(&secret, "POST", url, now, BODY),
+        BODY,
+    );
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v2(&secret, "POST", url, BODY),
+        BODY,
+    );
+    zero(
+        &hubspot::Verifier::new(keyring()),
+        &hubspot::sign_v1(&secret, BODY),
+        BODY,
+    );
+}
+
+/// Linear's timestamp is a field of the body, read with serde_json after
+/// the signature matched: the count depends on the body's shape.
+#[test]
+fn linear_counts() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let verifier = linear::Verifier::new(Keyring::from(secret.clone()));
+    let flat = br#"{"action":"create","type":"Issue","webhookTimestamp":1700000000000}"#;
+    let nested = br#"{"action":"create","data":{"id":"1","labels":[{"name":"bug"}]},"webhookTimestamp":1700000000000}"#;
+    let escaped = br#"{"action":"cre\u0061te","data":{"title":"a \"quoted\" title"},"webhookTimestamp":1700000000000}"#;
+    let counted = |body: &[u8]| {
+        let headers = linear::sign(&secret, body);
+        let (result, n) =
+            allocations(|| verifier.verify(&headers, body, Timestamp::from_unix_seconds(NOW)));
+        assert!(result.is_ok(), "{result:?}");
+        n
+    };
+    let (flat_n, nested_n, escaped_n) = (counted(flat), counted(nested), counted(escaped));
+    println!("linear: flat {flat_n}, nested {nested_n}, escaped {escaped_n}");
+    assert_eq!((flat_n, nested_n, escaped_n), (0, 1, 0));
+}
+
+#[test]
+fn calendly_allocates_nothing() {
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    zero(
+        &calendly::Verifier::new(Keyring::from(secret.clone())),
+        &calendly::sign(&secret, now, BODY),
+        BODY,
+    );
+}
+
+#[cfg(feature = "sha1")]
+#[test]
+fn intercom_allocates_nothing() {
+    use webhook_kit::providers::intercom;
+
+    let secret = Secret::from_text("a-shared-secret-for-counting").unwrap();
+    zero(
+        &intercom::Verifier::new(Keyring::from(secret.clone())),
+        &intercom::sign(&secret, BODY),
         BODY,
     );
 }

@@ -313,7 +313,7 @@ fn print_outcome(outcome: &Outcome) {
             handshake.content_type(),
             handshake.body()
         );
-        if let Some((name, value)) = handshake.header() {
+        for (name, value) in handshake.headers() {
             println!("handshake_header\t{name}\t{value}");
         }
     }

@@ -12,6 +12,7 @@ use hmac::digest::KeyInit;
 use crate::crypto::{self, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
 use crate::headers::{self, Headers};
+use crate::secret::Secret;
 use crate::time::Timestamp;
 
 /// Where a provider puts its body HMAC and how it writes it.
@@ -76,6 +77,11 @@ impl Scheme {
             TagEncoding::Base64 => crypto::base64(tag),
         };
         format!("{}{encoded}", self.prefix)
+    }
+
+    /// The header value HMAC-SHA256 of `body` under `secret` gives.
+    pub(crate) fn sign_sha256(&self, secret: &Secret, body: &[u8]) -> String {
+        self.header_value(&crypto::hmac_sha256(secret.expose_bytes(), &[body]))
     }
 }
 

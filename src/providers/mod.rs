@@ -48,22 +48,32 @@ pub mod bitbucket;
 mod body_hmac;
 pub mod box_com;
 pub mod buildkite;
+pub mod calendly;
 pub mod circleci;
 pub mod clerk;
 pub mod cloudflare;
+pub mod coinbase_commerce;
 pub mod contentful;
 #[cfg(feature = "ed25519")]
 pub mod discord;
 pub mod docusign;
+pub mod dropbox;
 pub mod figma;
 pub mod github;
 pub mod gitlab;
 pub mod gocardless;
+pub mod hubspot;
+#[cfg(feature = "sha1")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+pub mod intercom;
 pub mod jira;
+pub mod lemonsqueezy;
+pub mod linear;
 pub mod mailgun;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod mandrill;
+pub mod meta;
 pub mod mollie;
 pub mod mux;
 pub mod notion;
@@ -72,6 +82,7 @@ pub mod paddle;
 pub mod pagerduty;
 pub mod paystack;
 pub mod postmark;
+pub mod razorpay;
 pub mod resend;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
@@ -92,12 +103,15 @@ pub mod trello;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod twilio;
+pub mod twitch;
 pub mod twitter;
+pub mod typeform;
 mod v0;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod vercel;
 pub mod webflow;
+pub mod woocommerce;
 pub mod workos;
 pub mod xero;
 pub mod zendesk;
