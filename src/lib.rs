@@ -8,14 +8,20 @@ mod crypto;
 pub mod delivery;
 #[cfg(feature = "ed25519")]
 mod ed25519;
+#[cfg(feature = "p256")]
+mod p256;
 mod error;
 pub mod guard;
 mod headers;
 pub mod idempotency;
 mod provider;
+#[cfg(any(feature = "p256", feature = "rsa"))]
+mod public_key;
 #[macro_use]
 pub mod providers;
 pub mod retry;
+#[cfg(feature = "rsa")]
+mod rsa;
 mod secret;
 #[cfg(feature = "sender")]
 pub mod send;
@@ -27,6 +33,10 @@ mod verify;
 
 #[cfg(feature = "ed25519")]
 pub use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
+#[cfg(feature = "p256")]
+pub use crate::p256::P256PublicKey;
+#[cfg(feature = "rsa")]
+pub use crate::rsa::RsaPublicKey;
 pub use crate::error::{
     Error, Malformed, SecretError, SignedContent, UnknownProvider, VerifyError,
 };

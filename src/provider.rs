@@ -67,7 +67,10 @@ provider_table! {
     Gitlab => "gitlab", "GitLab";
     Mailgun => "mailgun", "Mailgun";
     Paddle => "paddle", "Paddle Billing";
+    Paypal => "paypal", "PayPal";
+    Plaid => "plaid", "Plaid";
     Resend => "resend", "Resend";
+    Sendgrid => "sendgrid", "SendGrid Event Webhook";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
     Square => "square", "Square";
@@ -121,9 +124,21 @@ impl Provider {
             Provider::Paddle => Box::new(config.timed(paddle::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
+            #[cfg(feature = "rsa")]
+            Provider::Paypal => Box::new(paypal::from_config(config)?),
+            #[cfg(not(feature = "rsa"))]
+            Provider::Paypal => return Err(SecretError::FeatureDisabled("rsa")),
+            #[cfg(feature = "p256")]
+            Provider::Plaid => Box::new(config.timed(plaid::from_config(config)?)),
+            #[cfg(not(feature = "p256"))]
+            Provider::Plaid => return Err(SecretError::FeatureDisabled("p256")),
             Provider::Resend => Box::new(config.timed(resend::verifier(
                 config.secrets(self, SecretEncoding::WhsecBase64)?,
             ))),
+            #[cfg(feature = "p256")]
+            Provider::Sendgrid => Box::new(config.timed(sendgrid::from_config(config)?)),
+            #[cfg(not(feature = "p256"))]
+            Provider::Sendgrid => return Err(SecretError::FeatureDisabled("p256")),
             Provider::Slack => Box::new(config.timed(slack::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             ))),
@@ -169,6 +184,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
     match provider {
         Provider::Discord => json_string_field(body, &["id"]),
         Provider::Paddle => providers::paddle::event_id(body),
+        Provider::Paypal => json_string_field(body, &["id"]),
         Provider::Slack => providers::slack::event_id(body),
         Provider::Square => providers::square::event_id(body),
         Provider::Stripe | Provider::StripeThin => providers::stripe::event_id(body),
@@ -200,6 +216,17 @@ pub enum KeyFormat {
     Ed25519Hex,
     /// An Ed25519 public key as `whpk_` + base64 (Standard Webhooks `v1a`).
     Ed25519Whpk,
+    /// A public key as base64 of its DER SubjectPublicKeyInfo, no armour
+    /// (SendGrid's verification key).
+    SpkiBase64,
+    /// PEM: a `PUBLIC KEY` (or `RSA PUBLIC KEY`) block, or a `CERTIFICATE`
+    /// whose key is used (PayPal's signing certificate).
+    Pem,
+    /// A JSON Web Key (Plaid's webhook verification key).
+    Jwk,
+    /// A public key as hex: of its DER SubjectPublicKeyInfo, or for an
+    /// elliptic-curve key, of the SEC1 point.
+    PublicKeyHex,
 }
 
 impl KeyFormat {
@@ -209,6 +236,10 @@ impl KeyFormat {
         match id {
             "hex_ed25519_public_key" => Some(KeyFormat::Ed25519Hex),
             "whpk_base64_ed25519_public_key" => Some(KeyFormat::Ed25519Whpk),
+            "base64-der-spki" => Some(KeyFormat::SpkiBase64),
+            "pem-spki" | "pem" | "pem-certificate" => Some(KeyFormat::Pem),
+            "jwk" => Some(KeyFormat::Jwk),
+            "hex-public-key" => Some(KeyFormat::PublicKeyHex),
             other => SecretEncoding::from_id(other).map(KeyFormat::Secret),
         }
     }
@@ -219,6 +250,10 @@ impl KeyFormat {
             KeyFormat::Secret(e) => e.id(),
             KeyFormat::Ed25519Hex => "hex_ed25519_public_key",
             KeyFormat::Ed25519Whpk => "whpk_base64_ed25519_public_key",
+            KeyFormat::SpkiBase64 => "base64-der-spki",
+            KeyFormat::Pem => "pem-spki",
+            KeyFormat::Jwk => "jwk",
+            KeyFormat::PublicKeyHex => "hex-public-key",
         }
     }
 }

@@ -49,7 +49,16 @@ pub mod github;
 pub mod gitlab;
 pub mod mailgun;
 pub mod paddle;
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+pub mod paypal;
+#[cfg(feature = "p256")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p256")))]
+pub mod plaid;
 pub mod resend;
+#[cfg(feature = "p256")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p256")))]
+pub mod sendgrid;
 pub mod shopify;
 pub mod slack;
 pub mod square;
