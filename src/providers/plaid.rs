@@ -25,7 +25,6 @@
 //! decoded into stack buffers and read with borrowed fields; the signed
 //! part is verified in place.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -62,19 +61,19 @@ pub struct Verifier {
     check: TimestampCheck,
 }
 
+// Borrowed `&str` fields: nothing is copied. Plaid's values (an algorithm
+// name, a UUID, hex) never hold JSON escapes; one that did would be refused
+// as malformed rather than unescaped.
 #[derive(Deserialize)]
 struct JwtHeader<'a> {
-    #[serde(borrow)]
-    alg: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    kid: Option<Cow<'a, str>>,
+    alg: Option<&'a str>,
+    kid: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
 struct Claims<'a> {
     iat: Option<serde_json::Number>,
-    #[serde(borrow)]
-    request_body_sha256: Option<Cow<'a, str>>,
+    request_body_sha256: Option<&'a str>,
 }
 
 impl Verifier {
@@ -120,7 +119,7 @@ impl Verifier {
         let header_json = decode_part(header_b64, &mut header_buf).map_err(malformed)?;
         let header: JwtHeader<'_> =
             serde_json::from_slice(header_json).map_err(|_| malformed(Malformed::NotJson))?;
-        if header.alg.as_deref() != Some(ALGORITHM) {
+        if header.alg != Some(ALGORITHM) {
             return Err(VerifyError::UnsupportedAlgorithm {
                 name: VERIFICATION_HEADER,
             });
@@ -133,7 +132,7 @@ impl Verifier {
             .keys
             .active(now)
             .filter(|(_, key)| key.expires_at().is_none_or(|t| now <= t))
-            .find(|(_, key)| key.key_id() == Some(kid.as_ref()))
+            .find(|(_, key)| key.key_id() == Some(kid))
             .ok_or(VerifyError::UnknownKey {
                 name: VERIFICATION_HEADER,
             })?;
