@@ -86,7 +86,11 @@ mod p256_sendgrid {
         let f = setup(size);
         let message = [TS.as_bytes(), &f.body].concat();
         let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &f.point).unwrap();
-        bencher.bench_local(|| parsed.verify_sig(black_box(&message), &f.signature).unwrap());
+        bencher.bench_local(|| {
+            parsed
+                .verify_sig(black_box(&message), &f.signature)
+                .unwrap()
+        });
     }
 
     #[divan::bench(args = SIZES)]
@@ -144,7 +148,11 @@ mod rsa_paypal {
         let f = setup(size);
         let message = signed_string(&f.body).into_bytes();
         let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &f.public_der).unwrap();
-        bencher.bench_local(|| parsed.verify_sig(black_box(&message), &f.signature).unwrap());
+        bencher.bench_local(|| {
+            parsed
+                .verify_sig(black_box(&message), &f.signature)
+                .unwrap()
+        });
     }
 
     #[divan::bench(args = SIZES)]

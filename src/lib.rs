@@ -8,12 +8,12 @@ mod crypto;
 pub mod delivery;
 #[cfg(feature = "ed25519")]
 mod ed25519;
-#[cfg(feature = "p256")]
-mod p256;
 mod error;
 pub mod guard;
 mod headers;
 pub mod idempotency;
+#[cfg(feature = "p256")]
+mod p256;
 mod provider;
 #[cfg(any(feature = "p256", feature = "rsa"))]
 mod public_key;
@@ -33,15 +33,15 @@ mod verify;
 
 #[cfg(feature = "ed25519")]
 pub use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
-#[cfg(feature = "p256")]
-pub use crate::p256::P256PublicKey;
-#[cfg(feature = "rsa")]
-pub use crate::rsa::RsaPublicKey;
 pub use crate::error::{
     Error, Malformed, SecretError, SignedContent, UnknownProvider, VerifyError,
 };
 pub use crate::headers::Headers;
+#[cfg(feature = "p256")]
+pub use crate::p256::P256PublicKey;
 pub use crate::provider::{KeyFormat, Provider, VerifierConfig, verify};
+#[cfg(feature = "rsa")]
+pub use crate::rsa::RsaPublicKey;
 pub use crate::secret::{Keyring, Secret, SecretEncoding};
 pub use crate::time::{Clock, FixedClock, SystemClock, Timestamp, Tolerance};
 pub use crate::verify::{DeliveryId, Handshake, Outcome, Request, SignedHeaders, Verified, Verify};

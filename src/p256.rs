@@ -214,8 +214,8 @@ mod tests {
     fn every_published_form_gives_the_same_key() {
         let f = fixtures();
         let sg = &f["sendgrid"];
-        let a = P256PublicKey::from_base64_der(sg["public_key_base64_der"].as_str().unwrap())
-            .unwrap();
+        let a =
+            P256PublicKey::from_base64_der(sg["public_key_base64_der"].as_str().unwrap()).unwrap();
         let b = P256PublicKey::from_pem(sg["public_key_pem"].as_str().unwrap()).unwrap();
         let c = P256PublicKey::from_hex(sg["public_key_hex_point"].as_str().unwrap()).unwrap();
         let d = P256PublicKey::parse(sg["public_key_pem"].as_str().unwrap()).unwrap();

@@ -58,12 +58,7 @@ impl RsaPublicKey {
             .to_der()
             .map_err(|_| SecretError::InvalidKey)?;
         let mut key = Self::from_der(&spki)?;
-        key.subject = tbs
-            .subject()
-            .common_name()
-            .ok()
-            .flatten()
-            .map(String::from);
+        key.subject = tbs.subject().common_name().ok().flatten().map(String::from);
         let not_after = tbs.validity().not_after.to_unix_duration().as_secs();
         key.not_after = Some(Timestamp::from_unix_seconds(
             i64::try_from(not_after).unwrap_or(i64::MAX),

@@ -326,11 +326,21 @@ fn paypal_needs_one_allocation() {
     use webhook_kit::providers::paypal;
 
     let key = paypal::parse_certificate(&fixture("paypal", "certificate_pem")).unwrap();
-    let verifier = paypal::Verifier::new(fixture("paypal", "webhook_id"), Keyring::from(key)).unwrap();
+    let verifier =
+        paypal::Verifier::new(fixture("paypal", "webhook_id"), Keyring::from(key)).unwrap();
     let headers = [
-        (paypal::TRANSMISSION_ID_HEADER, fixture("paypal", "transmission_id")),
-        (paypal::TRANSMISSION_TIME_HEADER, fixture("paypal", "transmission_time")),
-        (paypal::TRANSMISSION_SIG_HEADER, fixture("paypal", "signature")),
+        (
+            paypal::TRANSMISSION_ID_HEADER,
+            fixture("paypal", "transmission_id"),
+        ),
+        (
+            paypal::TRANSMISSION_TIME_HEADER,
+            fixture("paypal", "transmission_time"),
+        ),
+        (
+            paypal::TRANSMISSION_SIG_HEADER,
+            fixture("paypal", "signature"),
+        ),
         (
             paypal::CERT_URL_HEADER,
             "https://api.paypal.com/v1/notifications/certs/CERT-1".to_owned(),

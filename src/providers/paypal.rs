@@ -330,8 +330,7 @@ mod tests {
     impl Fixture {
         fn load() -> Self {
             let f: serde_json::Value =
-                serde_json::from_str(include_str!("../../tests/fixtures/asymmetric.json"))
-                    .unwrap();
+                serde_json::from_str(include_str!("../../tests/fixtures/asymmetric.json")).unwrap();
             Fixture(f["paypal"].clone())
         }
 
@@ -342,7 +341,10 @@ mod tests {
         fn headers(&self) -> Vec<(String, String)> {
             vec![
                 (TRANSMISSION_ID_HEADER.into(), self.get("transmission_id")),
-                (TRANSMISSION_TIME_HEADER.into(), self.get("transmission_time")),
+                (
+                    TRANSMISSION_TIME_HEADER.into(),
+                    self.get("transmission_time"),
+                ),
                 (TRANSMISSION_SIG_HEADER.into(), self.get("signature")),
                 (
                     CERT_URL_HEADER.into(),
@@ -391,7 +393,10 @@ mod tests {
             .verify(&f.headers(), f.get("body").as_bytes(), NOW)
             .unwrap();
         assert_eq!(verified.provider(), Provider::Paypal);
-        assert_eq!(verified.delivery_id(), Some(f.get("transmission_id").as_str()));
+        assert_eq!(
+            verified.delivery_id(),
+            Some(f.get("transmission_id").as_str())
+        );
         assert!(verified.delivery_id_is_signed());
         assert_eq!(
             verified.event_id(f.get("body").as_bytes()).as_deref(),
@@ -406,10 +411,15 @@ mod tests {
         let body = f.get("body");
         let h = f.headers();
         for (name, value) in [
-            (TRANSMISSION_ID_HEADER, "b2384410-f8d2-11ec-8b7e-b9e0c3fdc1a3"),
+            (
+                TRANSMISSION_ID_HEADER,
+                "b2384410-f8d2-11ec-8b7e-b9e0c3fdc1a3",
+            ),
             (TRANSMISSION_TIME_HEADER, "2022-06-30T12:00:01Z"),
         ] {
-            let err = v.verify(&with(&h, name, value), body.as_bytes(), NOW).unwrap_err();
+            let err = v
+                .verify(&with(&h, name, value), body.as_bytes(), NOW)
+                .unwrap_err();
             assert_eq!(err.code(), "signature_mismatch", "{name}");
         }
         let err = v
@@ -422,7 +432,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            other_id.verify(&h, body.as_bytes(), NOW).unwrap_err().code(),
+            other_id
+                .verify(&h, body.as_bytes(), NOW)
+                .unwrap_err()
+                .code(),
             "signature_mismatch"
         );
         // A second webhook id is tried too.
@@ -445,7 +458,11 @@ mod tests {
             "https://127.0.0.1/cert",
         ] {
             let err = v
-                .verify(&with(&f.headers(), CERT_URL_HEADER, url), body.as_bytes(), NOW)
+                .verify(
+                    &with(&f.headers(), CERT_URL_HEADER, url),
+                    body.as_bytes(),
+                    NOW,
+                )
                 .unwrap_err();
             assert_eq!(err.code(), "untrusted_cert_url", "{url}");
         }

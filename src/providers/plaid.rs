@@ -124,9 +124,7 @@ impl Verifier {
                 name: VERIFICATION_HEADER,
             });
         }
-        let kid = header
-            .kid
-            .ok_or(malformed(Malformed::MissingPart("kid")))?;
+        let kid = header.kid.ok_or(malformed(Malformed::MissingPart("kid")))?;
 
         let (index, key) = self
             .keys
@@ -289,7 +287,10 @@ mod tests {
         let f = fixture();
         let verified = check(&f, &text(&f, "valid"), IAT + 60).unwrap();
         assert_eq!(verified.provider(), Provider::Plaid);
-        assert_eq!(verified.timestamp(), Some(Timestamp::from_unix_seconds(IAT)));
+        assert_eq!(
+            verified.timestamp(),
+            Some(Timestamp::from_unix_seconds(IAT))
+        );
         assert_eq!(verified.key_index(), 0);
     }
 
@@ -323,8 +324,12 @@ mod tests {
         let h = [(VERIFICATION_HEADER, jwt.as_str())];
         let body = text(&f, "body");
         assert!(
-            wide.verify(&h, body.as_bytes(), Timestamp::from_unix_seconds(IAT + 3600))
-                .is_ok()
+            wide.verify(
+                &h,
+                body.as_bytes(),
+                Timestamp::from_unix_seconds(IAT + 3600)
+            )
+            .is_ok()
         );
     }
 
@@ -334,7 +339,11 @@ mod tests {
         let headers = [(VERIFICATION_HEADER, text(&f, "valid"))];
         let compact = text(&f, "body").replace(['\n', ' '], "");
         let err = verifier(&f)
-            .verify(&headers, compact.as_bytes(), Timestamp::from_unix_seconds(IAT))
+            .verify(
+                &headers,
+                compact.as_bytes(),
+                Timestamp::from_unix_seconds(IAT),
+            )
             .unwrap_err();
         assert_eq!(err, VerifyError::BodyHashMismatch);
     }
@@ -360,7 +369,12 @@ mod tests {
             &format!("{}.{}.{}.x", parts[0], parts[1], parts[2]),
             &format!("!!.{}.{}", parts[1], parts[2]),
             &format!("{}.{}.AAAA", parts[0], parts[1]),
-            &format!("{}.{}.{}", URL_SAFE_NO_PAD.encode("not json"), parts[1], parts[2]),
+            &format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode("not json"),
+                parts[1],
+                parts[2]
+            ),
         ] {
             let err = check(&f, bad, IAT).unwrap_err();
             assert_eq!(err.code(), "malformed_header", "{bad:?}: {err}");

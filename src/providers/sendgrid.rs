@@ -279,7 +279,11 @@ mod tests {
             sg["timestamp"].as_str().unwrap(),
         );
         let body = sg["body"].as_str().unwrap().as_bytes();
-        for form in ["public_key_base64_der", "public_key_pem", "public_key_hex_point"] {
+        for form in [
+            "public_key_base64_der",
+            "public_key_pem",
+            "public_key_hex_point",
+        ] {
             let key = parse_public_key(sg[form].as_str().unwrap()).unwrap();
             let v = Verifier::new(Keyring::from(key));
             assert!(v.verify(&h, body, at(0)).is_ok(), "{form}");
@@ -344,7 +348,11 @@ mod tests {
         }
         // A raw r||s signature in place of DER is refused, not accepted.
         let err = v
-            .verify(&headers(&STANDARD.encode([1u8; 64]), TS), BODY.as_bytes(), at(0))
+            .verify(
+                &headers(&STANDARD.encode([1u8; 64]), TS),
+                BODY.as_bytes(),
+                at(0),
+            )
             .unwrap_err();
         assert_eq!(err.code(), "signature_mismatch");
     }
@@ -358,11 +366,17 @@ mod tests {
         let timed = verifier().with_tolerance(Duration::from_secs(300));
         assert!(timed.verify(&h, body, at(1_600_112_802)).is_ok());
         assert_eq!(
-            timed.verify(&h, body, at(1_600_112_803)).unwrap_err().code(),
+            timed
+                .verify(&h, body, at(1_600_112_803))
+                .unwrap_err()
+                .code(),
             "timestamp_too_old"
         );
         assert_eq!(
-            timed.verify(&h, body, at(1_600_112_000)).unwrap_err().code(),
+            timed
+                .verify(&h, body, at(1_600_112_000))
+                .unwrap_err()
+                .code(),
             "timestamp_in_future"
         );
         let err = timed
