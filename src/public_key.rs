@@ -55,6 +55,7 @@ pub(crate) fn base64_der(text: &str) -> Result<Vec<u8>, SecretError> {
 /// # Errors
 ///
 /// [`SecretError::Empty`], [`SecretError::Whitespace`], [`SecretError::NotHex`].
+#[cfg_attr(not(feature = "p256"), allow(dead_code, reason = "P-256 keys only"))]
 pub(crate) fn hex(text: &str) -> Result<Vec<u8>, SecretError> {
     check_text(text)?;
     const_hex::decode(text).map_err(|_| SecretError::NotHex)
