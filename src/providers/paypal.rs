@@ -61,6 +61,8 @@ pub const AUTH_ALGO: &str = "SHA256withRSA";
 
 /// The longest RSA signature accepted, 8192 bits.
 const MAX_SIGNATURE: usize = 1024;
+/// The decode buffer: base64's length estimate rounds up by a few bytes.
+const SIGNATURE_BUFFER: usize = MAX_SIGNATURE + 4;
 
 /// Verifies PayPal webhooks against certificates the caller has fetched.
 #[derive(Debug, Clone)]
@@ -134,7 +136,7 @@ impl Verifier {
         }
         trusted_cert_url(headers)?;
 
-        let mut buffer = [0u8; MAX_SIGNATURE];
+        let mut buffer = [0u8; SIGNATURE_BUFFER];
         let signature = decode_signature(raw_signature, &mut buffer)
             .map_err(|e| VerifyError::malformed(TRANSMISSION_SIG_HEADER, e))?;
 
@@ -192,7 +194,7 @@ fn decimal(mut value: u32, out: &mut [u8; 10]) -> &[u8] {
 
 fn decode_signature<'b>(
     value: &[u8],
-    buffer: &'b mut [u8; MAX_SIGNATURE],
+    buffer: &'b mut [u8; SIGNATURE_BUFFER],
 ) -> Result<&'b [u8], Malformed> {
     if value.is_empty() {
         return Err(Malformed::Empty);
@@ -207,6 +209,12 @@ fn decode_signature<'b>(
     let len = STANDARD
         .decode_slice(value, buffer)
         .map_err(|_| Malformed::NotBase64)?;
+    if len > MAX_SIGNATURE {
+        return Err(Malformed::WrongLength {
+            expected: MAX_SIGNATURE,
+            actual: len,
+        });
+    }
     Ok(&buffer[..len])
 }
 
@@ -372,6 +380,19 @@ mod tests {
     }
 
     const NOW: Timestamp = Timestamp::from_unix_seconds(1_656_590_400);
+
+    #[test]
+    fn signatures_up_to_8192_bits_decode() {
+        let mut buffer = [0u8; SIGNATURE_BUFFER];
+        let longest = STANDARD.encode([7u8; MAX_SIGNATURE]);
+        assert_eq!(longest.len(), 1368);
+        assert_eq!(
+            decode_signature(longest.as_bytes(), &mut buffer).unwrap(),
+            &[7u8; MAX_SIGNATURE][..]
+        );
+        let longer = STANDARD.encode([7u8; MAX_SIGNATURE + 1]);
+        assert!(decode_signature(longer.as_bytes(), &mut buffer).is_err());
+    }
 
     #[test]
     fn crc_is_unsigned_decimal() {
