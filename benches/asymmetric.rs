@@ -1,9 +1,12 @@
 //! Asymmetric verify cost through the crate against the same `aws-lc-rs`
 //! primitive called bare with a key parsed beforehand, over the same signed
 //! bytes, in the same run: Ed25519 (Discord), ECDSA P-256 (SendGrid) and
-//! RSA-2048 PKCS#1 v1.5 (PayPal). Run with
+//! RSA-2048 PKCS#1 v1.5 (PayPal); both sides of a pair share one key and
+//! one signature. Run with
 //! `cargo bench --bench asymmetric --features ed25519,p256,rsa`.
 #![allow(clippy::unwrap_used, reason = "set-up panics on a broken fixture")]
+
+use std::sync::OnceLock;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -66,7 +69,14 @@ mod p256_sendgrid {
         body: Vec<u8>,
     }
 
-    fn setup(size: usize) -> Fixture {
+    /// One key and signature per size, shared by `bare` and `crate_verify`.
+    fn setup(size: usize) -> &'static Fixture {
+        static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+        let all = FIXTURES.get_or_init(|| SIZES.iter().map(|&s| make(s)).collect());
+        &all[SIZES.iter().position(|&s| s == size).unwrap()]
+    }
+
+    fn make(size: usize) -> Fixture {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
         let pair =
@@ -125,7 +135,14 @@ mod rsa_paypal {
         format!("{ID}|{TIME}|{WEBHOOK_ID}|{}", crc32fast::hash(body))
     }
 
-    fn setup(size: usize) -> Fixture {
+    /// One key and signature per size, shared by `bare` and `crate_verify`.
+    fn setup(size: usize) -> &'static Fixture {
+        static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+        let all = FIXTURES.get_or_init(|| SIZES.iter().map(|&s| make(s)).collect());
+        &all[SIZES.iter().position(|&s| s == size).unwrap()]
+    }
+
+    fn make(size: usize) -> Fixture {
         let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
         let body = body(size);
         let mut sig = vec![0u8; pair.public_modulus_len()];

@@ -33,7 +33,6 @@
 use aws_lc_rs::digest::{Context, SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest as _, Sha256};
 
 use crate::crypto::{self, KeyMatch};
 use crate::error::{Malformed, SecretError, SignedContent, VerifyError};
@@ -158,10 +157,10 @@ impl Verifier {
                     context.update(part);
                 }
                 if key.verify_digest(&context.finish(), signature) {
-                    let hash: [u8; 32] = Sha256::digest(signature).into();
+                    // A PKCS#1 v1.5 signature has no fixed header: its bytes look random.
                     let key = KeyMatch {
                         index,
-                        fingerprint: Some(crypto::fingerprint(&hash)),
+                        fingerprint: Some(crypto::fingerprint(signature)),
                     };
                     return Ok(Verified::new(Provider::Paypal, key)
                         .with_signed_delivery_id(DeliveryId::from_header(id)));
