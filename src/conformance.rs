@@ -36,6 +36,13 @@ pub struct Case {
     /// What the secret is, for token schemes (`verify_token`, ...).
     #[serde(default)]
     pub secret_note: Option<String>,
+    /// A public key beside the secret (SendGrid, Plaid, PayPal), as the
+    /// provider publishes it.
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// How the public key is written (`base64-der-spki`, `pem-spki`, `jwk`).
+    #[serde(default)]
+    pub public_key_encoding: Option<String>,
     /// The HTTP method; `POST` when absent.
     #[serde(default)]
     pub method: Option<String>,
@@ -176,6 +183,16 @@ fn config(case: &Case) -> Result<VerifierConfig, String> {
             ),
         };
         config.push_key(secret.clone(), format, None);
+    }
+    if let Some(key) = &case.public_key {
+        let format = match case.public_key_encoding.as_deref() {
+            None => None,
+            Some(id) => Some(
+                KeyFormat::from_id(id)
+                    .ok_or_else(|| format!("unknown public_key_encoding `{id}`"))?,
+            ),
+        };
+        config.push_key(key.clone(), format, None);
     }
     if let Some(seconds) = case.options.tolerance_s {
         config = config.with_tolerance(std::time::Duration::from_secs(seconds));

@@ -90,6 +90,19 @@ pub enum VerifyError {
         /// The header that names the algorithm.
         name: &'static str,
     },
+    /// The signature names a key id that no configured key has (Plaid's
+    /// JWT `kid`): the provider has rotated, and the new key must be fetched
+    /// and added.
+    UnknownKey {
+        /// The header that names the key.
+        name: &'static str,
+    },
+    /// The request points at a signing certificate outside the provider's
+    /// own hosts (PayPal's `PAYPAL-CERT-URL`).
+    UntrustedCertUrl {
+        /// The header that holds the URL.
+        name: &'static str,
+    },
 }
 
 impl VerifyError {
@@ -110,6 +123,8 @@ impl VerifyError {
             VerifyError::TimestampTooOld { .. } => "timestamp_too_old",
             VerifyError::TokenMismatch { .. } => "token_mismatch",
             VerifyError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            VerifyError::UnknownKey { .. } => "unknown_key",
+            VerifyError::UntrustedCertUrl { .. } => "untrusted_cert_url",
         }
     }
 
@@ -130,7 +145,7 @@ impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VerifyError::BodyHashMismatch => f.write_str(
-                "the body does not match the hash in the signed URL; \
+                "the body does not match the hash of it that the signature covers; \
                  pass the raw body bytes exactly as received",
             ),
             VerifyError::InvalidChallenge { reason } => {
@@ -213,6 +228,15 @@ impl fmt::Display for VerifyError {
                     "header `{name}` names an algorithm this verifier refuses"
                 )
             }
+            VerifyError::UnknownKey { name } => write!(
+                f,
+                "header `{name}` names a key id no configured key has; \
+                 fetch the provider's current key and add it"
+            ),
+            VerifyError::UntrustedCertUrl { name } => write!(
+                f,
+                "header `{name}` points at a certificate outside the provider's own hosts"
+            ),
         }
     }
 }
@@ -328,6 +352,9 @@ pub enum Malformed {
         /// The most it reads.
         max: usize,
     },
+    /// The value is not the JSON document the scheme puts there (a JWT's
+    /// header or claims).
+    NotJson,
 }
 
 impl fmt::Display for Malformed {
@@ -363,6 +390,9 @@ impl fmt::Display for Malformed {
                 write!(f, "the parameter `{name}` appears more than once")
             }
             Malformed::Empty => f.write_str("the value is empty"),
+            Malformed::NotJson => {
+                f.write_str("the value is not the JSON document this scheme expects")
+            }
             Malformed::Separator(c) => write!(
                 f,
                 "the value holds `{c}`, which separates the parts of the signed content"
@@ -423,6 +453,9 @@ pub enum SecretError {
     },
     /// The key needs a crate feature that is not enabled.
     FeatureDisabled(&'static str),
+    /// A signing certificate that is not the provider's (its subject names
+    /// another host).
+    UntrustedCertificate,
     /// No secret was configured.
     NoSecrets,
 }
@@ -470,6 +503,9 @@ impl fmt::Display for SecretError {
                 write!(f, "this key needs the `{feature}` feature of webhook-kit")
             }
             SecretError::NoSecrets => f.write_str("no secret is configured"),
+            SecretError::UntrustedCertificate => {
+                f.write_str("the certificate's subject is not one of the provider's hosts")
+            }
         }
     }
 }

@@ -12,10 +12,16 @@ mod error;
 pub mod guard;
 mod headers;
 pub mod idempotency;
+#[cfg(feature = "p256")]
+mod p256;
 mod provider;
+#[cfg(any(feature = "p256", feature = "rsa"))]
+mod public_key;
 #[macro_use]
 pub mod providers;
 pub mod retry;
+#[cfg(feature = "rsa")]
+mod rsa;
 mod secret;
 #[cfg(feature = "sender")]
 pub mod send;
@@ -31,7 +37,11 @@ pub use crate::error::{
     Error, Malformed, SecretError, SignedContent, UnknownProvider, VerifyError,
 };
 pub use crate::headers::Headers;
+#[cfg(feature = "p256")]
+pub use crate::p256::P256PublicKey;
 pub use crate::provider::{KeyFormat, Provider, VerifierConfig, verify};
+#[cfg(feature = "rsa")]
+pub use crate::rsa::RsaPublicKey;
 pub use crate::secret::{Keyring, Secret, SecretEncoding};
 pub use crate::time::{Clock, FixedClock, SystemClock, Timestamp, Tolerance};
 pub use crate::verify::{DeliveryId, Handshake, Outcome, Request, SignedHeaders, Verified, Verify};

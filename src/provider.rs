@@ -93,11 +93,14 @@ provider_table! {
     Okta => "okta", "Okta event hooks";
     Paddle => "paddle", "Paddle Billing";
     Pagerduty => "pagerduty", "PagerDuty";
+    Paypal => "paypal", "PayPal";
     Paystack => "paystack", "Paystack";
+    Plaid => "plaid", "Plaid";
     Postmark => "postmark", "Postmark";
     Razorpay => "razorpay", "Razorpay";
     Resend => "resend", "Resend";
     Segment => "segment", "Segment";
+    Sendgrid => "sendgrid", "SendGrid Event Webhook";
     Sentry => "sentry", "Sentry";
     Shopify => "shopify", "Shopify";
     Slack => "slack", "Slack";
@@ -211,7 +214,15 @@ impl Provider {
             Provider::Pagerduty => Box::new(pagerduty::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
             )),
+            #[cfg(feature = "rsa")]
+            Provider::Paypal => Box::new(paypal::from_config(config)?),
+            #[cfg(not(feature = "rsa"))]
+            Provider::Paypal => return Err(SecretError::FeatureDisabled("rsa")),
             Provider::Paystack => Box::new(paystack::from_config(config)?),
+            #[cfg(feature = "p256")]
+            Provider::Plaid => Box::new(config.timed(plaid::from_config(config)?)),
+            #[cfg(not(feature = "p256"))]
+            Provider::Plaid => return Err(SecretError::FeatureDisabled("p256")),
             Provider::Postmark => Box::new(postmark::from_config(config)?),
             Provider::Razorpay => Box::new(razorpay::from_config(config)?),
             Provider::Resend => Box::new(config.timed(resend::verifier(
@@ -221,6 +232,10 @@ impl Provider {
             Provider::Segment => Box::new(segment::from_config(config)?),
             #[cfg(not(feature = "sha1"))]
             Provider::Segment => return Err(SecretError::FeatureDisabled("sha1")),
+            #[cfg(feature = "p256")]
+            Provider::Sendgrid => Box::new(config.timed(sendgrid::from_config(config)?)),
+            #[cfg(not(feature = "p256"))]
+            Provider::Sendgrid => return Err(SecretError::FeatureDisabled("p256")),
             Provider::Sentry => Box::new(sentry::from_config(config)?),
             Provider::Shopify => Box::new(config.timed(shopify::Verifier::new(
                 config.secrets(self, SecretEncoding::Utf8)?,
@@ -302,6 +317,7 @@ pub(crate) fn body_event_id(provider: Provider, body: &[u8]) -> Option<String> {
         Provider::Okta => providers::okta::event_id(body),
         Provider::Paddle => providers::paddle::event_id(body),
         Provider::Pagerduty => providers::pagerduty::event_id(body),
+        Provider::Paypal => json_string_field(body, &["id"]),
         #[cfg(feature = "sha1")]
         Provider::Segment => providers::segment::event_id(body),
         Provider::Slack => providers::slack::event_id(body),
@@ -342,6 +358,17 @@ pub enum KeyFormat {
     Ed25519Hex,
     /// An Ed25519 public key as `whpk_` + base64 (Standard Webhooks `v1a`).
     Ed25519Whpk,
+    /// A public key as base64 of its DER SubjectPublicKeyInfo, no armour
+    /// (SendGrid's verification key).
+    SpkiBase64,
+    /// PEM: a `PUBLIC KEY` (or `RSA PUBLIC KEY`) block, or a `CERTIFICATE`
+    /// whose key is used (PayPal's signing certificate).
+    Pem,
+    /// A JSON Web Key (Plaid's webhook verification key).
+    Jwk,
+    /// A public key as hex: of its DER SubjectPublicKeyInfo, or for an
+    /// elliptic-curve key, of the SEC1 point.
+    PublicKeyHex,
 }
 
 impl KeyFormat {
@@ -351,6 +378,10 @@ impl KeyFormat {
         match id {
             "hex_ed25519_public_key" => Some(KeyFormat::Ed25519Hex),
             "whpk_base64_ed25519_public_key" => Some(KeyFormat::Ed25519Whpk),
+            "base64-der-spki" => Some(KeyFormat::SpkiBase64),
+            "pem-spki" | "pem" | "pem-certificate" => Some(KeyFormat::Pem),
+            "jwk" => Some(KeyFormat::Jwk),
+            "hex-public-key" => Some(KeyFormat::PublicKeyHex),
             other => SecretEncoding::from_id(other).map(KeyFormat::Secret),
         }
     }
@@ -361,6 +392,10 @@ impl KeyFormat {
             KeyFormat::Secret(e) => e.id(),
             KeyFormat::Ed25519Hex => "hex_ed25519_public_key",
             KeyFormat::Ed25519Whpk => "whpk_base64_ed25519_public_key",
+            KeyFormat::SpkiBase64 => "base64-der-spki",
+            KeyFormat::Pem => "pem-spki",
+            KeyFormat::Jwk => "jwk",
+            KeyFormat::PublicKeyHex => "hex-public-key",
         }
     }
 }

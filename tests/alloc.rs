@@ -716,3 +716,70 @@ fn intercom_allocates_nothing() {
         BODY,
     );
 }
+
+#[cfg(any(feature = "p256", feature = "rsa"))]
+#[allow(clippy::unwrap_used, reason = "a broken fixture fails the test")]
+fn fixture(provider: &str, name: &str) -> String {
+    let all: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/asymmetric.json")).unwrap();
+    all[provider][name].as_str().unwrap().to_owned()
+}
+
+#[cfg(feature = "p256")]
+#[test]
+fn sendgrid_allocates_nothing() {
+    use webhook_kit::providers::sendgrid;
+
+    let key = sendgrid::parse_public_key(&fixture("sendgrid", "public_key_base64_der")).unwrap();
+    let verifier = sendgrid::Verifier::new(Keyring::from(key));
+    let headers = [
+        (sendgrid::SIGNATURE_HEADER, fixture("sendgrid", "signature")),
+        (sendgrid::TIMESTAMP_HEADER, fixture("sendgrid", "timestamp")),
+    ];
+    zero(&verifier, &headers, fixture("sendgrid", "body").as_bytes());
+}
+
+#[cfg(feature = "p256")]
+#[test]
+fn plaid_allocates_nothing() {
+    use webhook_kit::providers::plaid;
+
+    let key = plaid::parse_jwk(&fixture("plaid", "jwk")).unwrap();
+    // The fixture's `iat` is `NOW`.
+    let verifier = plaid::Verifier::new(Keyring::from(key));
+    let headers = [(plaid::VERIFICATION_HEADER, fixture("plaid", "valid"))];
+    zero(&verifier, &headers, fixture("plaid", "body").as_bytes());
+}
+
+#[cfg(feature = "rsa")]
+#[test]
+fn paypal_needs_one_allocation() {
+    use webhook_kit::providers::paypal;
+
+    let key = paypal::parse_certificate(&fixture("paypal", "certificate_pem")).unwrap();
+    let verifier =
+        paypal::Verifier::new(fixture("paypal", "webhook_id"), Keyring::from(key)).unwrap();
+    let headers = [
+        (
+            paypal::TRANSMISSION_ID_HEADER,
+            fixture("paypal", "transmission_id"),
+        ),
+        (
+            paypal::TRANSMISSION_TIME_HEADER,
+            fixture("paypal", "transmission_time"),
+        ),
+        (
+            paypal::TRANSMISSION_SIG_HEADER,
+            fixture("paypal", "signature"),
+        ),
+        (
+            paypal::CERT_URL_HEADER,
+            "https://api.paypal.com/v1/notifications/certs/CERT-1".to_owned(),
+        ),
+        (paypal::AUTH_ALGO_HEADER, paypal::AUTH_ALGO.to_owned()),
+    ];
+    // The certificate URL is parsed (one `String`) to check its host.
+    let n = count(&verifier, &headers, fixture("paypal", "body").as_bytes());
+    println!("paypal: {n} allocations");
+    assert_eq!(n, 1);
+}

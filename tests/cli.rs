@@ -162,6 +162,39 @@ fn verify_accepts_and_refuses_with_exit_codes() {
     assert!(!stdout.contains("Secret to Everybody"));
 }
 
+// SendGrid's published delivery, with the key given inline.
+#[cfg(feature = "p256")]
+#[test]
+fn verify_takes_a_sendgrid_public_key() {
+    let key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
+    let body = "[{\"email\":\"hello@world.com\",\"event\":\"dropped\",\"reason\":\"Bounced Address\",\"sg_event_id\":\"ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA\",\"sg_message_id\":\"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0\",\"smtp-id\":\"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>\",\"timestamp\":1600112492}]\r\n";
+    let verify = |body: &[u8]| {
+        run(
+            bin().args([
+                "verify",
+                "--provider",
+                "sendgrid",
+                "--public-key",
+                key,
+                "-H",
+                "X-Twilio-Email-Event-Webhook-Signature: MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM=",
+                "-H",
+                "X-Twilio-Email-Event-Webhook-Timestamp: 1600112502",
+            ]),
+            body,
+        )
+    };
+    let ok = verify(body.as_bytes());
+    let stdout = String::from_utf8(ok.stdout).unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("valid\tprovider=sendgrid\tkey_index=0"),
+        "{stdout}"
+    );
+    let refused = verify(body.trim_end().as_bytes());
+    assert_eq!(refused.status.code(), Some(1));
+}
+
 #[test]
 fn verify_usage_and_configuration_errors_exit_2() {
     let no_key = run(bin().args(["verify", "--provider", "github"]), b"");

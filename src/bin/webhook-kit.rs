@@ -111,8 +111,8 @@ struct VerifyArgs {
     /// Read the secret from this environment variable.
     #[arg(long, group = "key")]
     secret_env: Option<String>,
-    /// A public key, for Discord and Standard Webhooks `v1a` (public keys are
-    /// not secret, so they may be given inline).
+    /// A public key, for Discord, Standard Webhooks `v1a`, SendGrid and
+    /// Plaid (public keys are not secret, so they may be given inline).
     #[arg(long, group = "key")]
     public_key: Option<String>,
     /// How the key is encoded (`utf8`, `whsec_base64`, `hex`,
@@ -245,6 +245,8 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         let public = match provider {
             Provider::Discord => KeyFormat::Ed25519Hex,
             Provider::StandardWebhooks => KeyFormat::Ed25519Whpk,
+            Provider::Sendgrid => KeyFormat::SpkiBase64,
+            Provider::Plaid => KeyFormat::Jwk,
             other => {
                 return Err(format!(
                     "`{other}` has no public keys; give its secret with --secret-file or --secret-env"
@@ -253,7 +255,14 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         };
         format = match format {
             None => Some(public),
-            Some(KeyFormat::Ed25519Hex | KeyFormat::Ed25519Whpk) => format,
+            Some(
+                KeyFormat::Ed25519Hex
+                | KeyFormat::Ed25519Whpk
+                | KeyFormat::SpkiBase64
+                | KeyFormat::Pem
+                | KeyFormat::Jwk
+                | KeyFormat::PublicKeyHex,
+            ) => format,
             Some(_) => return Err("--public-key takes a public key encoding".to_owned()),
         };
     }

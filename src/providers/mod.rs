@@ -80,13 +80,22 @@ pub mod notion;
 pub mod okta;
 pub mod paddle;
 pub mod pagerduty;
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+pub mod paypal;
 pub mod paystack;
+#[cfg(feature = "p256")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p256")))]
+pub mod plaid;
 pub mod postmark;
 pub mod razorpay;
 pub mod resend;
 #[cfg(feature = "sha1")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
 pub mod segment;
+#[cfg(feature = "p256")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p256")))]
+pub mod sendgrid;
 pub mod sentry;
 pub mod shopify;
 pub mod slack;
