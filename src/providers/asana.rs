@@ -6,7 +6,7 @@
 //!   an `X-Hook-Secret` header and no signature; the target must answer
 //!   200 or 204 with the same `X-Hook-Secret` header. [`Verify::verify_request`]
 //!   answers such a request with [`Outcome::Handshake`], whose
-//!   [`Handshake::header`] is the echo; [`handshake_reply`] does the same
+//!   [`Handshake::headers`] carry the echo; [`handshake_reply`] does the same
 //!   before any secret is configured. A request that carries
 //!   `X-Hook-Signature` is always treated as an event.
 //! - No timestamp is signed: replay protection is the caller's. `now` only
