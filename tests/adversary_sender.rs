@@ -250,3 +250,41 @@ async fn the_in_flight_cap_holds_whatever_lease_the_builder_accepted() {
         "{most} requests in flight at once to an endpoint capped at 1"
     );
 }
+
+/// A delivery whose last attempt failed, when the dead-letter store is
+/// full, is handed back to the queue "never lost". But it is handed back
+/// due at once, with its attempts spent: the next poll claims it, the
+/// sender POSTs it again, it fails again, and so on at the poll rate, far
+/// past the policy's attempt limit and with no backoff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_that_cannot_be_stored_is_not_resent_in_a_hot_loop() {
+    let first = receiver("500 Internal Server Error", Duration::ZERO).await;
+    let second = receiver("500 Internal Server Error", Duration::ZERO).await;
+    let source = Arc::new(MemoryEndpointSource::new());
+    source.insert(endpoint("ep_first", "first", first.addr)).unwrap();
+    source
+        .insert(endpoint("ep_second", "second", second.addr))
+        .unwrap();
+    let dispatcher = Dispatcher::builder(loopback(Duration::from_secs(2)).build().unwrap())
+        .policy(Preset::Short.policy())
+        .source(source)
+        // Room for one letter: the first delivery's.
+        .dead_letters(Arc::new(webhook_kit::delivery::MemoryDeadLetters::new(1)))
+        .poll_interval(Duration::from_millis(10))
+        .build();
+
+    let now = Timestamp::now();
+    dispatcher.submit(&event("first", 0, now), now).await.unwrap();
+    assert_eq!(dispatcher.run_until_idle(Duration::from_secs(10)).await, 0);
+    let limit = Preset::Short.max_attempts() as usize;
+    assert_eq!(first.requests.load(Ordering::SeqCst), limit);
+
+    let now = Timestamp::now();
+    dispatcher.submit(&event("second", 0, now), now).await.unwrap();
+    let _ = dispatcher.run_until_idle(Duration::from_secs(3)).await;
+    let sent = second.requests.load(Ordering::SeqCst);
+    assert!(
+        sent <= limit,
+        "a policy of {limit} attempts sent {sent} requests in 3 s"
+    );
+}
