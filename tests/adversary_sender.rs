@@ -17,13 +17,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use webhook_kit::delivery::{
-    Endpoint, EndpointId, EndpointUrl, Event, EventType, MemoryEndpointSource,
-    MemoryEndpointState, OwnerId,
+    Endpoint, EndpointId, EndpointUrl, Event, EventType, MemoryEndpointSource, MemoryEndpointState,
+    OwnerId,
 };
 use webhook_kit::guard::AllowList;
 use webhook_kit::retry::Preset;
 use webhook_kit::send::reqwest::header::{HeaderMap, HeaderValue};
-use webhook_kit::send::{Dispatcher, Sender, SenderBuilder};
+use webhook_kit::send::{Dispatcher, SenderBuilder};
 use webhook_kit::sign::{MessageId, SigningSecret};
 use webhook_kit::{Keyring, Timestamp};
 
@@ -166,7 +166,10 @@ fn a_huge_concurrency_does_not_panic_the_builder() {
         let d = Dispatcher::builder(sender).concurrency(usize::MAX).build();
         d.outstanding()
     }));
-    assert!(built.is_ok(), "Dispatcher::build panicked on concurrency(usize::MAX)");
+    assert!(
+        built.is_ok(),
+        "Dispatcher::build panicked on concurrency(usize::MAX)"
+    );
 }
 
 /// A 410 disables the endpoint: later jobs are dead-lettered without being
@@ -184,7 +187,9 @@ async fn a_410_disables_the_endpoint_even_when_the_state_store_is_full() {
         let gone = receiver("410 Gone", Duration::ZERO).await;
         let source = Arc::new(MemoryEndpointSource::new());
         source.insert(endpoint("ep_old", "old", ok.addr)).unwrap();
-        source.insert(endpoint("ep_gone", "new", gone.addr)).unwrap();
+        source
+            .insert(endpoint("ep_gone", "new", gone.addr))
+            .unwrap();
         let dispatcher = Dispatcher::builder(loopback(Duration::from_secs(2)).build().unwrap())
             .policy(Preset::Short.policy())
             .source(source)
@@ -240,7 +245,10 @@ async fn the_in_flight_cap_holds_whatever_lease_the_builder_accepted() {
         .build();
     let now = Timestamp::now();
     for n in 0..3 {
-        dispatcher.submit(&event("acme", n, now), now).await.unwrap();
+        dispatcher
+            .submit(&event("acme", n, now), now)
+            .await
+            .unwrap();
     }
     let _ = dispatcher.run_until_idle(Duration::from_secs(4)).await;
     let most = slow.most_at_once.load(Ordering::SeqCst);
@@ -261,7 +269,9 @@ async fn a_dead_letter_that_cannot_be_stored_is_not_resent_in_a_hot_loop() {
     let first = receiver("500 Internal Server Error", Duration::ZERO).await;
     let second = receiver("500 Internal Server Error", Duration::ZERO).await;
     let source = Arc::new(MemoryEndpointSource::new());
-    source.insert(endpoint("ep_first", "first", first.addr)).unwrap();
+    source
+        .insert(endpoint("ep_first", "first", first.addr))
+        .unwrap();
     source
         .insert(endpoint("ep_second", "second", second.addr))
         .unwrap();
@@ -274,17 +284,124 @@ async fn a_dead_letter_that_cannot_be_stored_is_not_resent_in_a_hot_loop() {
         .build();
 
     let now = Timestamp::now();
-    dispatcher.submit(&event("first", 0, now), now).await.unwrap();
+    dispatcher
+        .submit(&event("first", 0, now), now)
+        .await
+        .unwrap();
     assert_eq!(dispatcher.run_until_idle(Duration::from_secs(10)).await, 0);
     let limit = Preset::Short.max_attempts() as usize;
     assert_eq!(first.requests.load(Ordering::SeqCst), limit);
 
     let now = Timestamp::now();
-    dispatcher.submit(&event("second", 0, now), now).await.unwrap();
+    dispatcher
+        .submit(&event("second", 0, now), now)
+        .await
+        .unwrap();
     let _ = dispatcher.run_until_idle(Duration::from_secs(3)).await;
     let sent = second.requests.load(Ordering::SeqCst);
     assert!(
         sent <= limit,
         "a policy of {limit} attempts sent {sent} requests in 3 s"
     );
+}
+
+/// A state store with a network round trip per call, as a shared store
+/// (Redis, PostgreSQL) has; otherwise the in-memory one.
+struct RoundTrip(MemoryEndpointState, Duration);
+
+impl webhook_kit::delivery::EndpointStateStore for RoundTrip {
+    async fn load_health(
+        &self,
+        endpoint: &EndpointId,
+    ) -> Result<webhook_kit::delivery::HealthRecord, webhook_kit::delivery::StoreError> {
+        tokio::time::sleep(self.1).await;
+        self.0.load_health(endpoint).await
+    }
+
+    async fn save_health(
+        &self,
+        endpoint: &EndpointId,
+        record: &webhook_kit::delivery::HealthRecord,
+    ) -> Result<webhook_kit::delivery::Saved, webhook_kit::delivery::StoreError> {
+        tokio::time::sleep(self.1).await;
+        self.0.save_health(endpoint, record).await
+    }
+
+    async fn acquire_slot(
+        &self,
+        endpoint: &EndpointId,
+        max: NonZeroU32,
+        lease: Duration,
+        now: Timestamp,
+    ) -> Result<Option<webhook_kit::delivery::SlotLease>, webhook_kit::delivery::StoreError> {
+        tokio::time::sleep(self.1).await;
+        self.0.acquire_slot(endpoint, max, lease, now).await
+    }
+
+    async fn release_slot(
+        &self,
+        endpoint: &EndpointId,
+        lease: webhook_kit::delivery::SlotLease,
+    ) -> Result<(), webhook_kit::delivery::StoreError> {
+        tokio::time::sleep(self.1).await;
+        self.0.release_slot(endpoint, lease).await
+    }
+
+    async fn take_rate_token(
+        &self,
+        endpoint: &EndpointId,
+        limit: webhook_kit::delivery::RateLimit,
+        now: Timestamp,
+    ) -> Result<webhook_kit::delivery::RateToken, webhook_kit::delivery::StoreError> {
+        tokio::time::sleep(self.1).await;
+        self.0.take_rate_token(endpoint, limit, now).await
+    }
+}
+
+/// "Health is updated by compare-and-set, so concurrent outcomes are all
+/// counted." The dispatcher gives up after 8 lost compare-and-sets and
+/// drops the outcome (reporting `store_contended` to the hooks); with a
+/// store whose calls take any time at all and the default concurrency,
+/// many of 64 concurrent successes to one endpoint are never counted. A
+/// 410 or a failure lost the same way does not disable the endpoint or
+/// open its breaker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_outcomes_are_all_counted_with_a_store_that_has_latency() {
+    // Even a store whose calls only yield to the runtime loses outcomes;
+    // the plain in-memory store, whose futures are ready at once, does not.
+    for latency in [Duration::ZERO, Duration::from_millis(1)] {
+        let ok = receiver("200 OK", Duration::ZERO).await;
+        let source = Arc::new(MemoryEndpointSource::new());
+        source.insert(endpoint("ep_busy", "acme", ok.addr)).unwrap();
+        let store = Arc::new(RoundTrip(MemoryEndpointState::new(16), latency));
+        let policy = webhook_kit::delivery::HealthPolicy::default();
+        let dispatcher = Dispatcher::builder(loopback(Duration::from_secs(3)).build().unwrap())
+            .policy(Preset::Short.policy())
+            .health_policy(policy.clone())
+            .source(source)
+            .endpoint_state(store)
+            .poll_interval(Duration::from_millis(5))
+            .build();
+        let now = Timestamp::now();
+        let total = 64;
+        for n in 0..total {
+            dispatcher
+                .submit(&event("acme", n, now), now)
+                .await
+                .unwrap();
+        }
+        assert_eq!(dispatcher.run_until_idle(Duration::from_secs(20)).await, 0);
+        assert_eq!(ok.requests.load(Ordering::SeqCst), total);
+        let health = dispatcher
+            .health(&EndpointId::new("ep_busy").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let (successes, failures) = health.window_counts(&policy, Timestamp::now());
+        assert_eq!(
+            (successes as usize, failures),
+            (total, 0),
+            "{latency:?} round trip: {total} successful attempts, {successes} counted"
+        );
+    }
 }
