@@ -377,7 +377,7 @@ async fn concurrent_outcomes_are_all_counted_with_a_store_that_has_latency() {
         let policy = webhook_kit::delivery::HealthPolicy::default();
         let dispatcher = Dispatcher::builder(loopback(Duration::from_secs(3)).build().unwrap())
             .policy(Preset::Short.policy())
-            .health_policy(policy.clone())
+            .health_policy(policy)
             .source(source)
             .endpoint_state(store)
             .poll_interval(Duration::from_millis(5))
