@@ -405,3 +405,57 @@ async fn concurrent_outcomes_are_all_counted_with_a_store_that_has_latency() {
         );
     }
 }
+
+/// Through an egress proxy, an https target's tunnel refused by the proxy
+/// (`407 Proxy Authentication Required` to the `CONNECT`) never reached
+/// the endpoint and never began TLS, yet the attempt is classified as a
+/// TLS failure of the endpoint (any connect failure to an https URL that
+/// is not a refused or reset TCP connection is called TLS), and counted
+/// against its health as such.
+#[tokio::test]
+async fn a_tunnel_the_proxy_refuses_is_not_a_tls_failure_of_the_endpoint() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = client.read(&mut buf).await;
+            let _ = client
+                .write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                      proxy-authenticate: Basic\r\ncontent-length: 0\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let sender = SenderBuilder::new()
+        .allow_list("127.0.0.2/32".parse::<AllowList>().unwrap())
+        .connect_timeout(Duration::from_millis(500))
+        .dns_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_millis(900))
+        .proxy(
+            webhook_kit::send::EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port()))
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let ep = Endpoint::new(
+        EndpointId::new("ep_tls").unwrap(),
+        OwnerId::new("acme").unwrap(),
+        EndpointUrl::parse("https://127.0.0.2:8443/hook").unwrap(),
+        Keyring::from(SigningSecret::from_random_bytes(&SECRET).unwrap()),
+    )
+    .unwrap();
+    let now = Timestamp::now();
+    let job = webhook_kit::delivery::FanOut::new(&Preset::Short.policy())
+        .jobs(&event("acme", 0, now), [&ep], now)
+        .unwrap()
+        .remove(0);
+    let report = sender.attempt(&ep, &job, now).await.unwrap();
+    assert_ne!(
+        report.result(),
+        webhook_kit::retry::AttemptResult::Transport(webhook_kit::retry::TransportError::Tls),
+        "{:?}",
+        report.error_message()
+    );
+}
