@@ -461,9 +461,7 @@ fn static_tokens_allocate_nothing() {
 }
 
 /// Figma's passcode and Adyen's standard notifications live in the body:
-
 /// the body is parsed, so the counts are printed.
-
 #[test]
 fn body_field_schemes_count() {
     use webhook_kit::providers::{adyen, figma};
