@@ -101,6 +101,7 @@ mod event;
 mod fanout;
 mod filter;
 mod health;
+mod health_change;
 mod health_policy;
 mod ids;
 mod job;
@@ -129,6 +130,7 @@ pub use health::{
     Admission, Circuit, EndpointHealth, HEALTH_SCHEMA_VERSION, HealthDisableReason, HealthEvent,
     Observation,
 };
+pub use health_change::{HealthApplied, HealthChange};
 pub use health_policy::{HealthPolicy, MAX_BUCKETS};
 pub use ids::{DELIVERY_ID_DOMAIN, DeliveryId, EndpointId, OwnerId};
 pub use job::{DeliveryJob, JOB_SCHEMA_VERSION, Trigger};

@@ -1,6 +1,9 @@
-//! Attacks on the sender, the dispatcher and the endpoint state store that
-//! succeeded: each test states what the crate promises and fails while the
-//! promise is broken. Every server here is one the test starts on 127.0.0.1.
+//! Faults of the sender, the dispatcher and the endpoint state store under
+//! pressure: a full dead-letter sink or state store, a slow shared store,
+//! a short lease, a huge concurrency, a default header that names a
+//! reqwest field, and a proxy that refuses the tunnel. Each test states
+//! what the crate promises. Every server here is one the test starts on
+//! 127.0.0.1.
 #![cfg(feature = "sender")]
 #![allow(
     clippy::unwrap_used,
