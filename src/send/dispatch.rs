@@ -795,5 +795,19 @@ mod tests {
         assert_eq!(d.inner.concurrency, 1);
         assert_eq!(d.outstanding(), 0);
         assert!(format!("{d:?}").contains("Dispatcher"));
+        let sender = Sender::builder().build().unwrap();
+        let d = Dispatcher::builder(sender.clone())
+            .concurrency(usize::MAX)
+            .lease(Duration::from_millis(1))
+            .build();
+        assert_eq!(d.inner.concurrency, Semaphore::MAX_PERMITS);
+        assert_eq!(
+            d.inner.lease,
+            sender.timeout() + crate::send::LEASE_MARGIN,
+            "a lease shorter than the sender's deadline is raised"
+        );
+        let long = Duration::from_secs(600);
+        let d = Dispatcher::builder(sender).lease(long).build();
+        assert_eq!(d.inner.lease, long);
     }
 }

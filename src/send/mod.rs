@@ -35,7 +35,7 @@ pub use builder::SenderBuilder;
 pub use dispatch::{Dispatcher, Submitted};
 pub use dispatch_builder::{
     DEFAULT_CONCURRENCY, DEFAULT_LEASE, DEFAULT_MEMORY_CAPACITY, DEFAULT_POLL_INTERVAL,
-    DEFAULT_UNAVAILABLE_DELAY, DispatcherBuilder,
+    DEFAULT_UNAVAILABLE_DELAY, DispatcherBuilder, LEASE_MARGIN,
 };
 pub use dispatch_error::DispatchError;
 pub use error::{BuildError, SendError};

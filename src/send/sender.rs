@@ -92,7 +92,8 @@ impl Sender {
         }
     }
 
-    /// The hard deadline of one attempt.
+    /// The hard deadline of one attempt, from the first lookup to the
+    /// last byte of the response read: no attempt runs longer.
     pub fn timeout(&self) -> Duration {
         self.settings.timeout
     }
@@ -153,14 +154,25 @@ impl Sender {
         }
 
         let started = Instant::now();
+        // At most 30 s ahead: cannot overflow; the fallback only fails closed.
+        // The lookup made for a proxy counts against the same deadline.
+        let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         if settings.proxied {
-            if let Err(mut report) = self.check_name(url.as_url(), now).await {
+            let checked = tokio::time::timeout_at(deadline, self.check_name(url.as_url(), now));
+            let refused = match checked.await {
+                Ok(Ok(())) => None,
+                Ok(Err(report)) => Some(report),
+                Err(_) => Some(failure(
+                    now,
+                    TransportError::TotalTimeout,
+                    "the attempt timed out",
+                )),
+            };
+            if let Some(mut report) = refused {
                 report.elapsed = started.elapsed();
                 return Ok(report);
             }
         }
-        // At most 30 s ahead: cannot overflow; the fallback only fails closed.
-        let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         let request = self
             .client
             .post(url.as_url().clone())
