@@ -462,3 +462,97 @@ async fn a_tunnel_the_proxy_refuses_is_not_a_tls_failure_of_the_endpoint() {
         report.error_message()
     );
 }
+
+/// A proxy on 127.0.0.1 that answers every request with `407` and counts
+/// them.
+async fn demanding_proxy() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                if read_request(&mut client).await {
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+                let _ = client
+                    .write_all(
+                        b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                          proxy-authenticate: Basic\r\ncontent-length: 0\r\n\
+                          connection: close\r\n\r\n",
+                    )
+                    .await;
+                let _ = client.shutdown().await;
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn through(proxy: SocketAddr) -> SenderBuilder {
+    loopback(Duration::from_millis(900))
+        .allow_list("127.0.0.2/32".parse::<AllowList>().unwrap())
+        .proxy(
+            webhook_kit::send::EgressProxy::new(&format!("http://127.0.0.1:{}", proxy.port()))
+                .unwrap(),
+        )
+}
+
+/// For an http target the proxy's `407` is the answer to the request
+/// itself; an unreachable proxy is a refused connection. Both are the
+/// proxy's failures, not the endpoint's.
+#[tokio::test]
+async fn a_proxy_407_or_an_unreachable_proxy_is_a_proxy_failure() {
+    let (proxy, seen) = demanding_proxy().await;
+    let ep = endpoint("ep_http", "acme", "127.0.0.2:8080".parse().unwrap());
+    let now = Timestamp::now();
+    let job = webhook_kit::delivery::FanOut::new(&Preset::Short.policy())
+        .jobs(&event("acme", 0, now), [&ep], now)
+        .unwrap()
+        .remove(0);
+    let proxy_failure =
+        webhook_kit::retry::AttemptResult::Transport(webhook_kit::retry::TransportError::Proxy);
+    let report = through(proxy).build().unwrap().attempt(&ep, &job, now).await.unwrap();
+    assert_eq!(report.result(), proxy_failure, "{:?}", report.error_message());
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+
+    // A port nothing listens on: bind one, then free it.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone = closed.local_addr().unwrap();
+    drop(closed);
+    let report = through(gone).build().unwrap().attempt(&ep, &job, now).await.unwrap();
+    assert_eq!(report.result(), proxy_failure, "{:?}", report.error_message());
+}
+
+/// A proxy failure does not spend the delivery's attempts nor count
+/// against the endpoint's health: the job waits for the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_failure_is_not_counted_against_the_endpoint() {
+    let (proxy, seen) = demanding_proxy().await;
+    let source = Arc::new(MemoryEndpointSource::new());
+    source
+        .insert(endpoint("ep_behind", "acme", "127.0.0.2:8080".parse().unwrap()))
+        .unwrap();
+    let log = Arc::new(webhook_kit::delivery::MemoryAttemptLog::new(16));
+    let dispatcher = Dispatcher::builder(through(proxy).build().unwrap())
+        .policy(Preset::Short.policy())
+        .source(source)
+        .attempt_log(log.clone())
+        .unavailable_delay(Duration::from_secs(5))
+        .poll_interval(Duration::from_millis(5))
+        .build();
+    let now = Timestamp::now();
+    dispatcher.submit(&event("acme", 0, now), now).await.unwrap();
+    // Still outstanding: deferred by the unavailable delay, not spent.
+    assert_eq!(dispatcher.run_until_idle(Duration::from_secs(1)).await, 1);
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    let health = dispatcher
+        .health(&EndpointId::new("ep_behind").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(health, None, "the endpoint's health was touched");
+    let records = log.len().unwrap();
+    assert_eq!(records, 1, "the proxy failure is logged");
+}

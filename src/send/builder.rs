@@ -325,17 +325,62 @@ impl SenderBuilder {
 /// the guarded resolver and that reqwest has no way to clear.
 fn refuse_unsafe(client: &reqwest::ClientBuilder) -> Result<(), BuildError> {
     // reqwest has no getters: its Debug output is the only view, and it
-    // names these fields only when they are set.
+    // names these fields only when they are set. Only the builder's own
+    // field names count: a default header's name or value, or a URL, may
+    // spell anything.
     let shown = format!("{client:?}");
+    let fields = debug_fields(&shown);
     for (field, setting) in [
         ("dns_overrides", "resolve_to_addrs"),
         ("unix_socket", "unix_socket"),
     ] {
-        if shown.contains(field) {
+        if fields.contains(&field) {
             return Err(BuildError::UnsafeClient { setting });
         }
     }
     Ok(())
+}
+
+/// The field names of a struct's one-line `Debug` text, `Name { a: .., b: .. }`:
+/// the text before a `:` at the first level of braces, after the opening
+/// brace or a comma. Quoted strings (which `Debug` escapes, so a quote
+/// inside one is `\"`) and nested values are skipped, so no value can pass
+/// for a field.
+fn debug_fields(shown: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut start = None;
+    for (i, c) in shown.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            '{' | '[' | '(' => {
+                depth = depth.saturating_add(1);
+                if depth == 1 {
+                    start = Some(i + 1);
+                }
+            }
+            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => start = Some(i + 1),
+            ':' if depth == 1 => {
+                if let Some(from) = start.take() {
+                    fields.push(shown.get(from..i).unwrap_or_default().trim());
+                }
+            }
+            _ => {}
+        }
+    }
+    fields
 }
 
 #[cfg(test)]
@@ -346,6 +391,24 @@ mod tests {
     fn defaults_build() {
         let sender = SenderBuilder::new().build().unwrap();
         assert_eq!(sender.timeout(), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn only_the_builders_own_fields_count_as_settings() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "dns_overrides",
+            HeaderValue::from_static("x\", unix_socket: \"/run/a.sock\", dns_overrides: {}"),
+        );
+        let with_headers = || reqwest::Client::builder().default_headers(headers.clone());
+        assert!(SenderBuilder::new().build_with(with_headers()).is_ok());
+        // The same headers do not hide a real override.
+        let pinned = with_headers().resolve("hooks.example.com", ([127, 0, 0, 1], 80).into());
+        assert!(SenderBuilder::new().build_with(pinned).is_err());
+        assert_eq!(
+            debug_fields(r#"B { a: 1, b: Some(C { d: 2 }), e: "f, g: h", i: [j, k: l] }"#),
+            ["a", "b", "e", "i"]
+        );
     }
 
     #[test]
@@ -401,6 +464,15 @@ mod tests {
             }
         ));
         assert_eq!(err.code(), "unsafe_client_setting");
+        let err = SenderBuilder::new()
+            .build_with(reqwest::Client::builder().unix_socket("/tmp/webhook-kit-test.sock"))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            BuildError::UnsafeClient {
+                setting: "unix_socket"
+            }
+        ));
         let err = SenderBuilder::new()
             .content_type("a\nb")
             .build()

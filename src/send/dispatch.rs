@@ -17,7 +17,7 @@ use crate::delivery::{
     Observation, RateToken, SlotLease, StoreError, Transition,
 };
 use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, EndpointStateStore, JobQueue};
-use crate::retry::{AttemptOutcome, Decision, RetryPolicy};
+use crate::retry::{AttemptOutcome, AttemptResult, Decision, RetryPolicy, TransportError};
 use crate::time::{Clock, Timestamp};
 
 use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
@@ -42,7 +42,11 @@ use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
 /// 3. [`Sender::attempt`] makes the attempt; the retry policy evaluates
 ///    its result with the response's `Retry-After`; the job moves on by
 ///    [`DeliveryJob::apply_verdict`](crate::delivery::DeliveryJob::apply_verdict). A sender refusal (nothing sent)
-///    defers the job by the unavailable delay and is reported.
+///    defers the job by the unavailable delay and is reported. So does a
+///    failure of the egress proxy ([`TransportError::Proxy`]: the
+///    endpoint was never reached), which is logged but neither spends the
+///    attempt nor counts against the endpoint's health; past the job's
+///    deadline it is dead-lettered as for any deferral.
 /// 4. The attempt is appended to the [`AttemptLog`] before the job is
 ///    settled; then the job is rescheduled, completed, or put in the
 ///    [`DeadLetterSink`] and completed. A dead letter that cannot be
@@ -473,6 +477,18 @@ impl Inner {
         };
 
         let finished = report.finished_at();
+        if report.result() == AttemptResult::Transport(TransportError::Proxy) {
+            // The egress proxy failed: the endpoint was never reached. The
+            // attempt is logged, but neither spent nor counted against the
+            // endpoint's health, as for any failure of the sender's own side.
+            let until = finished.saturating_add(self.unavailable_delay);
+            let record = report.record(&job, Decision::Defer { not_before: until });
+            self.hooks.on_attempt(&record);
+            if let Err(e) = self.log.append(record).await {
+                self.hooks.on_error(Some(&job), &e.into());
+            }
+            return self.defer(&claimed, finished, until).await;
+        }
         let mut input = job.attempt_input(finished);
         if let Some(value) = report.retry_after() {
             input = input.with_retry_after(value);
