@@ -514,16 +514,36 @@ async fn a_proxy_407_or_an_unreachable_proxy_is_a_proxy_failure() {
         .remove(0);
     let proxy_failure =
         webhook_kit::retry::AttemptResult::Transport(webhook_kit::retry::TransportError::Proxy);
-    let report = through(proxy).build().unwrap().attempt(&ep, &job, now).await.unwrap();
-    assert_eq!(report.result(), proxy_failure, "{:?}", report.error_message());
+    let report = through(proxy)
+        .build()
+        .unwrap()
+        .attempt(&ep, &job, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.result(),
+        proxy_failure,
+        "{:?}",
+        report.error_message()
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 
     // A port nothing listens on: bind one, then free it.
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gone = closed.local_addr().unwrap();
     drop(closed);
-    let report = through(gone).build().unwrap().attempt(&ep, &job, now).await.unwrap();
-    assert_eq!(report.result(), proxy_failure, "{:?}", report.error_message());
+    let report = through(gone)
+        .build()
+        .unwrap()
+        .attempt(&ep, &job, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.result(),
+        proxy_failure,
+        "{:?}",
+        report.error_message()
+    );
 }
 
 /// A proxy failure does not spend the delivery's attempts nor count
@@ -533,7 +553,11 @@ async fn a_proxy_failure_is_not_counted_against_the_endpoint() {
     let (proxy, seen) = demanding_proxy().await;
     let source = Arc::new(MemoryEndpointSource::new());
     source
-        .insert(endpoint("ep_behind", "acme", "127.0.0.2:8080".parse().unwrap()))
+        .insert(endpoint(
+            "ep_behind",
+            "acme",
+            "127.0.0.2:8080".parse().unwrap(),
+        ))
         .unwrap();
     let log = Arc::new(webhook_kit::delivery::MemoryAttemptLog::new(16));
     let dispatcher = Dispatcher::builder(through(proxy).build().unwrap())
@@ -544,7 +568,10 @@ async fn a_proxy_failure_is_not_counted_against_the_endpoint() {
         .poll_interval(Duration::from_millis(5))
         .build();
     let now = Timestamp::now();
-    dispatcher.submit(&event("acme", 0, now), now).await.unwrap();
+    dispatcher
+        .submit(&event("acme", 0, now), now)
+        .await
+        .unwrap();
     // Still outstanding: deferred by the unavailable delay, not spent.
     assert_eq!(dispatcher.run_until_idle(Duration::from_secs(1)).await, 1);
     assert_eq!(seen.load(Ordering::SeqCst), 1);

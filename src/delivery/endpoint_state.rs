@@ -1074,7 +1074,10 @@ mod tests {
             pause_until: None,
         };
         block_on(store.apply_health(&ep("new"), gone)).unwrap();
-        assert_eq!(block_on(store.load_health(&ep("old"))).unwrap().version(), 0);
+        assert_eq!(
+            block_on(store.load_health(&ep("old"))).unwrap().version(),
+            0
+        );
         assert_eq!(
             block_on(store.load_health(&ep("failing")))
                 .unwrap()
@@ -1100,7 +1103,9 @@ mod tests {
                 .is_some()
         );
         assert_eq!(
-            block_on(store.load_health(&ep("failing"))).unwrap().version(),
+            block_on(store.load_health(&ep("failing")))
+                .unwrap()
+                .version(),
             0
         );
         assert!(store.remove(&ep("third")).unwrap());

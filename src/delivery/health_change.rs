@@ -152,10 +152,18 @@ mod tests {
         let policy = HealthPolicy::default();
         let mut record = HealthRecord::new();
         record.set_paused_until(Some(at(103)));
-        let early = HealthChange::Admit { policy, now: at(100) }.apply(&mut record);
+        let early = HealthChange::Admit {
+            policy,
+            now: at(100),
+        }
+        .apply(&mut record);
         assert_eq!(early.admission, Some(Admission::Send));
         assert_eq!(early.paused_until, Some(at(103)));
-        let late = HealthChange::Admit { policy, now: at(103) }.apply(&mut record);
+        let late = HealthChange::Admit {
+            policy,
+            now: at(103),
+        }
+        .apply(&mut record);
         assert_eq!(late.paused_until, None);
         assert_eq!(record.paused_until(), None);
         assert_eq!(record.health().circuit(), Circuit::Closed);
@@ -166,11 +174,8 @@ mod tests {
         let mut fresh = HealthRecord::new();
         HealthChange::Reset.apply(&mut fresh);
         assert_eq!(fresh, HealthRecord::new());
-        let mut stored = HealthRecord::from_parts(
-            crate::delivery::EndpointHealth::new(),
-            Some(at(5)),
-            3,
-        );
+        let mut stored =
+            HealthRecord::from_parts(crate::delivery::EndpointHealth::new(), Some(at(5)), 3);
         HealthChange::Reset.apply(&mut stored);
         assert_eq!(stored.paused_until(), None);
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Payload;
 use super::dead_letter::DeadCause;
+use super::event::Payload;
 use super::filter::EventType;
 use super::ids::{DeliveryId, EndpointId, OwnerId, message_id_serde};
 use super::schema::{MAX_NANOS, SchemaVersion, opt_nanos};
@@ -333,7 +333,11 @@ pub(super) mod tests {
         assert_eq!(back.dead_letter_pending(), Some(cause));
         let unparked = back.unparked();
         assert_eq!(unparked.dead_letter_pending(), None);
-        assert!(!serde_json::to_string(&unparked).unwrap().contains("dead_letter"));
+        assert!(
+            !serde_json::to_string(&unparked)
+                .unwrap()
+                .contains("dead_letter")
+        );
     }
 
     #[test]

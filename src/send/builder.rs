@@ -12,8 +12,8 @@ use super::proxy::EgressProxy;
 use super::resolve::GuardedResolver;
 use super::sender::{Sender, Settings};
 use super::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    MAX_RESPONSE_HEADERS, MAX_TIMEOUT, USER_AGENT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TIMEOUT, MAX_RESPONSE_HEADERS, MAX_TIMEOUT, USER_AGENT,
 };
 use crate::delivery::{DEFAULT_EXCERPT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES};
 use crate::guard::{AllowList, Guard};
@@ -178,13 +178,16 @@ impl SenderBuilder {
         self
     }
 
-    /// The sender, with a client built from reqwest's defaults.
+    /// The sender, with a client built from reqwest's defaults, but at
+    /// most [`DEFAULT_POOL_MAX_IDLE_PER_HOST`] idle connections per host.
     ///
     /// # Errors
     ///
     /// As [`build_with`](Self::build_with).
     pub fn build(self) -> Result<Sender, BuildError> {
-        self.build_with(reqwest::Client::builder())
+        let client =
+            reqwest::Client::builder().pool_max_idle_per_host(DEFAULT_POOL_MAX_IDLE_PER_HOST);
+        self.build_with(client)
     }
 
     /// The sender, with a client built from the caller's `client` builder
@@ -206,7 +209,13 @@ impl SenderBuilder {
     ///   least (a higher minimum the caller set is lowered to 1.2), and
     ///   [`https_only`](Self::https_only) as set here;
     /// - HTTP/1.1 only, with at most [`MAX_RESPONSE_HEADERS`] header
-    ///   fields in a response.
+    ///   fields in a response;
+    /// - `connection_verbose`: off (at trace level it logs the raw bytes of
+    ///   each request, `Proxy-Authorization` and signatures included).
+    ///
+    /// The pool settings are the caller's: reqwest's default keeps any
+    /// number of idle connections per host, so set `pool_max_idle_per_host`
+    /// ([`build`](Self::build) uses [`DEFAULT_POOL_MAX_IDLE_PER_HOST`]).
     ///
     /// Default headers are kept, but the headers each request carries
     /// (`Content-Type`, the signature headers, `Idempotency-Key`) win over
@@ -220,9 +229,11 @@ impl SenderBuilder {
     /// (`unix_socket`). reqwest offers no way to inspect a builder, so
     /// these two are found in its `Debug` output. Two more cannot be
     /// detected at all and must not be used with a sender:
-    /// `connector_layer` (a layer may dial anything) and
+    /// `connector_layer` (a layer may dial anything),
     /// `tls_backend_preconfigured`/`use_preconfigured_tls` (a TLS
-    /// configuration of the caller's replaces the verification above).
+    /// configuration of the caller's replaces the verification above) and,
+    /// on Windows, `windows_named_pipe` (reqwest's `Debug` does not show
+    /// it, and the pipe replaces every TCP connection).
     ///
     /// ```
     /// use reqwest::header::{HeaderMap, HeaderValue};
@@ -300,6 +311,7 @@ impl SenderBuilder {
             .https_only(self.https_only)
             .http1_only()
             .http1_max_headers(MAX_RESPONSE_HEADERS)
+            .connection_verbose(false)
             .build()
             .map_err(BuildError::Client)?;
 

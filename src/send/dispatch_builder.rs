@@ -88,7 +88,8 @@ impl DispatcherBuilder {
         self
     }
 
-    /// The attempt log (default: a [`MemoryAttemptLog`]).
+    /// The attempt log (default: a [`MemoryAttemptLog::pruning`] of
+    /// [`DEFAULT_MEMORY_CAPACITY`] records, which keeps the latest ones).
     pub fn attempt_log(mut self, log: Arc<dyn DynAttemptLog>) -> Self {
         self.log = log;
         self
@@ -182,7 +183,7 @@ impl Dispatcher {
             max_payload_bytes: None,
             source: Arc::new(MemoryEndpointSource::new()),
             queue: Arc::new(MemoryJobQueue::new(DEFAULT_MEMORY_CAPACITY, SystemClock)),
-            log: Arc::new(MemoryAttemptLog::new(DEFAULT_MEMORY_CAPACITY)),
+            log: Arc::new(MemoryAttemptLog::pruning(DEFAULT_MEMORY_CAPACITY)),
             dead: Arc::new(MemoryDeadLetters::new(DEFAULT_MEMORY_CAPACITY)),
             state: Arc::new(MemoryEndpointState::new(DEFAULT_MEMORY_CAPACITY)),
             clock: Arc::new(SystemClock),
