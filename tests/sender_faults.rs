@@ -135,9 +135,9 @@ fn loopback(timeout: Duration) -> SenderBuilder {
 }
 
 /// `build_with` refuses a builder only for `resolve`/`resolve_to_addrs` or
-/// `unix_socket`. It finds them by searching reqwest's `Debug` text, which
-/// also prints every default header: a harmless header whose value (or
-/// name) happens to spell one of the field names refuses a safe builder.
+/// `unix_socket`, found in reqwest's `Debug` text, which also prints every
+/// default header: a harmless header whose value (or name) happens to
+/// spell one of the field names must not refuse a safe builder.
 #[test]
 fn a_default_header_that_names_a_reqwest_field_is_not_an_unsafe_client() {
     let mut headers = HeaderMap::new();
@@ -158,10 +158,9 @@ fn reqwest_builder() -> webhook_kit::send::reqwest::ClientBuilder {
     webhook_kit::send::reqwest::Client::builder()
 }
 
-/// `DispatcherBuilder::concurrency` clamps below (at least 1) but not
-/// above: a large cap from configuration panics inside tokio's
-/// `Semaphore::new` when the dispatcher is built, instead of being clamped
-/// or refused with an error.
+/// `DispatcherBuilder::concurrency` clamps a large cap from configuration
+/// to what Tokio's semaphore takes, rather than panicking when the
+/// dispatcher is built.
 #[test]
 fn a_huge_concurrency_does_not_panic_the_builder() {
     let sender = loopback(Duration::from_secs(2)).build().unwrap();
@@ -176,15 +175,11 @@ fn a_huge_concurrency_does_not_panic_the_builder() {
 }
 
 /// A 410 disables the endpoint: later jobs are dead-lettered without being
-/// sent. The in-memory state store never forgets an endpoint (there is no
-/// way to remove one), so once `capacity` endpoints have ever been seen,
-/// saving a new endpoint's health fails with `store_full`; the dispatcher
-/// reports it and carries on, and the endpoint that answered 410 keeps
-/// receiving deliveries.
+/// sent, even when the in-memory state store is full of other endpoints
+/// (it forgets an idle one to make room).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_410_disables_the_endpoint_even_when_the_state_store_is_full() {
-    // Capacity 16: the promise holds. Capacity 1, taken by an earlier
-    // endpoint: it does not.
+    // Capacity 16, room to spare; capacity 1, taken by an earlier endpoint.
     for capacity in [16, 1] {
         let ok = receiver("200 OK", Duration::ZERO).await;
         let gone = receiver("410 Gone", Duration::ZERO).await;
@@ -226,10 +221,9 @@ async fn a_410_disables_the_endpoint_even_when_the_state_store_is_full() {
     }
 }
 
-/// The in-flight cap is a slot leased for the dispatcher's job lease.
-/// `DispatcherBuilder::lease` accepts a lease shorter than the sender's
-/// timeout without complaint; the slot (and the job's lease) then expire
-/// while the attempt still runs, and the cap of 1 is exceeded.
+/// The in-flight cap is a slot leased for the dispatcher's job lease. A
+/// lease shorter than the sender's deadline is raised, so neither the slot
+/// nor the job's lease expires while the attempt still runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_in_flight_cap_holds_whatever_lease_the_builder_accepted() {
     let slow = receiver("200 OK", Duration::from_millis(1200)).await;
@@ -263,10 +257,9 @@ async fn the_in_flight_cap_holds_whatever_lease_the_builder_accepted() {
 }
 
 /// A delivery whose last attempt failed, when the dead-letter store is
-/// full, is handed back to the queue "never lost". But it is handed back
-/// due at once, with its attempts spent: the next poll claims it, the
-/// sender POSTs it again, it fails again, and so on at the poll rate, far
-/// past the policy's attempt limit and with no backoff.
+/// full, stays in the queue, never lost, but is never sent again past the
+/// policy's attempt limit: only its dead-letter write is retried, after a
+/// delay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_that_cannot_be_stored_is_not_resent_in_a_hot_loop() {
     let first = receiver("500 Internal Server Error", Duration::ZERO).await;
@@ -361,17 +354,15 @@ impl webhook_kit::delivery::EndpointStateStore for RoundTrip {
     }
 }
 
-/// "Health is updated by compare-and-set, so concurrent outcomes are all
-/// counted." The dispatcher gives up after 8 lost compare-and-sets and
-/// drops the outcome (reporting `store_contended` to the hooks); with a
-/// store whose calls take any time at all and the default concurrency,
-/// many of 64 concurrent successes to one endpoint are never counted. A
-/// 410 or a failure lost the same way does not disable the endpoint or
-/// open its breaker.
+/// Each health change is applied by the store atomically, so concurrent
+/// outcomes are all counted, even with a store whose calls take time (its
+/// `apply_health` is the trait's default compare-and-set loop, which
+/// retries until stored): a lost 410 or failure would leave the endpoint
+/// enabled or its breaker closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_outcomes_are_all_counted_with_a_store_that_has_latency() {
-    // Even a store whose calls only yield to the runtime loses outcomes;
-    // the plain in-memory store, whose futures are ready at once, does not.
+    // A store whose calls only yield to the runtime, and one with a 1 ms
+    // round trip.
     for latency in [Duration::ZERO, Duration::from_millis(1)] {
         let ok = receiver("200 OK", Duration::ZERO).await;
         let source = Arc::new(MemoryEndpointSource::new());
@@ -411,10 +402,8 @@ async fn concurrent_outcomes_are_all_counted_with_a_store_that_has_latency() {
 
 /// Through an egress proxy, an https target's tunnel refused by the proxy
 /// (`407 Proxy Authentication Required` to the `CONNECT`) never reached
-/// the endpoint and never began TLS, yet the attempt is classified as a
-/// TLS failure of the endpoint (any connect failure to an https URL that
-/// is not a refused or reset TCP connection is called TLS), and counted
-/// against its health as such.
+/// the endpoint and never began TLS: it is not a TLS failure of the
+/// endpoint.
 #[tokio::test]
 async fn a_tunnel_the_proxy_refuses_is_not_a_tls_failure_of_the_endpoint() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

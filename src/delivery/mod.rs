@@ -25,8 +25,9 @@
 //!   [`EndpointStateStore`]: the stores a sender needs, as traits for the
 //!   user's backend, with bounded in-memory versions ([`MemoryJobQueue`],
 //!   [`MemoryAttemptLog`], [`MemoryDeadLetters`], [`MemoryEndpointState`]).
-//!   Endpoint state (health with compare-and-set, in-flight slot leases,
-//!   rate-limit windows) can so be shared by several dispatchers. Jobs are leased with fencing tokens and
+//!   Endpoint state (health changed atomically by [`HealthChange`],
+//!   in-flight slot leases, rate-limit windows) can so be shared by
+//!   several dispatchers. Jobs are leased with fencing tokens and
 //!   delivered at least once: a worker that crashes between claim and
 //!   complete loses its lease, the job runs again, and receivers
 //!   deduplicate on the delivery's message id (see [`JobQueue`]).
