@@ -211,6 +211,11 @@ pub trait EndpointStateStore: Send + Sync {
     /// race is another writer's change stored, so the loop ends as soon as
     /// contention does; nothing is dropped for contention.
     ///
+    /// An override reads the record inside its transaction (or script),
+    /// runs [`HealthChange::apply`] on it, stores it with the next version
+    /// when it changed, and returns what `apply` gave with `record` set to
+    /// the record as stored ([`HealthRecord::from_parts`]).
+    ///
     /// # Errors
     ///
     /// As [`save_health`](Self::save_health), and
