@@ -6,6 +6,8 @@ use std::fmt;
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
+use serde::{Deserialize, Serialize};
+
 use super::ids::{DeliveryId, EndpointId};
 use super::job::DeliveryJob;
 use super::store_error::{StoreError, poisoned};
@@ -16,7 +18,12 @@ use crate::time::Timestamp;
 
 /// Why a delivery ended in the dead-letter store: the two terminal
 /// [`Transition`]s that are not a success.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Serialised externally tagged in snake_case:
+/// `{"dead_lettered":{"gave_up":"attempts_exhausted"}}`,
+/// `{"endpoint_disabled":"gone"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeadCause {
     /// [`Transition::DeadLettered`].
@@ -31,6 +38,14 @@ impl DeadCause {
         match self {
             DeadCause::DeadLettered(reason) => reason.code(),
             DeadCause::EndpointDisabled(reason) => reason.code(),
+        }
+    }
+
+    /// The terminal transition this cause stands for.
+    pub fn transition(self) -> Transition {
+        match self {
+            DeadCause::DeadLettered(reason) => Transition::DeadLettered { reason },
+            DeadCause::EndpointDisabled(reason) => Transition::EndpointDisabled { reason },
         }
     }
 }

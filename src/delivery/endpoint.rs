@@ -16,8 +16,11 @@ use crate::sign::{Signer, SigningSecret};
 
 /// At most `events` deliveries to an endpoint per `interval`.
 ///
-/// Plain data for the sender's pacing (a token bucket refilled at
-/// `events / interval`); nothing here counts. Serde writes
+/// Plain data for the dispatcher's pacing; nothing here counts. The
+/// [`EndpointStateStore`](super::EndpointStateStore) counts attempts in
+/// fixed windows of `interval`: at most `events` start in each window, and
+/// the next waits for the next window (so up to `2 × events` may start
+/// within one `interval` that straddles two windows). Serde writes
 /// `{"events":100,"interval_ms":1000}`.
 ///
 /// ```

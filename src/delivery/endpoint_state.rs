@@ -3,9 +3,14 @@
 //! for a store shared by several processes (a Redis hash, a PostgreSQL
 //! row), and a bounded in-memory implementation.
 //!
-//! Health is read and written whole, with a version for compare-and-set:
-//! a writer that lost a race reads again and reapplies its change, so two
-//! dispatchers never overwrite each other's counts. In-flight slots are
+//! Health changes go to the store as data ([`HealthChange`]), and the
+//! store applies them atomically
+//! ([`apply_health`](EndpointStateStore::apply_health)): under a lock in
+//! memory, in one transaction or script in a shared store. A store that
+//! cannot do that gets the default, compare-and-set on the record's
+//! version, reapplied to the newer record after each lost race until it
+//! is stored; no outcome is dropped for contention, and two dispatchers
+//! never overwrite each other's counts. In-flight slots are
 //! leases that expire, so a process that dies holding one does not keep
 //! the endpoint's capacity forever. Rate tokens are taken atomically per
 //! fixed window. Nothing in the store is a secret: it holds endpoint ids,
@@ -21,7 +26,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::RateLimit;
-use super::health::EndpointHealth;
+use super::health::{Circuit, EndpointHealth};
+use super::health_change::{HealthApplied, HealthChange};
 use super::ids::EndpointId;
 use super::store_error::{StoreError, poisoned};
 use crate::idempotency::BoxFuture;
@@ -154,6 +160,11 @@ pub enum RateToken {
 ///
 /// # Contract
 ///
+/// - [`apply_health`](Self::apply_health) applies a change to the stored
+///   record atomically: no concurrent change is lost or applied twice. Its
+///   default implementation is a compare-and-set loop over
+///   `load_health`/`save_health`; a shared store should override it with
+///   one transaction or script, so that contention costs no round trips.
 /// - [`save_health`](Self::save_health) is a compare-and-set on the
 ///   record's version: it stores only when the stored version is the one
 ///   the record was read at, and the new version is larger.
@@ -189,6 +200,58 @@ pub trait EndpointStateStore: Send + Sync {
         endpoint: &EndpointId,
         record: &HealthRecord,
     ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+
+    /// Applies `change` to the stored health of `endpoint` atomically, and
+    /// returns what it gave with the record as stored. A change that
+    /// changes nothing stores nothing.
+    ///
+    /// The default loads the record, applies the change and saves it by
+    /// compare-and-set; after a lost race it applies the change again to
+    /// the record the conflict returned, for as long as it takes. Each lost
+    /// race is another writer's change stored, so the loop ends as soon as
+    /// contention does; nothing is dropped for contention.
+    ///
+    /// An override reads the record inside its transaction (or script),
+    /// runs [`HealthChange::apply`] on it, stores it with the next version
+    /// when it changed, and returns what `apply` gave with `record` set to
+    /// the record as stored ([`HealthRecord::from_parts`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`save_health`](Self::save_health), and
+    /// [`StoreError::Contended`] when the store reports a conflict while
+    /// showing the very record the change was applied to (a store that
+    /// breaks the compare-and-set contract, which would loop forever).
+    fn apply_health(
+        &self,
+        endpoint: &EndpointId,
+        change: HealthChange,
+    ) -> impl Future<Output = Result<HealthApplied, StoreError>> + Send {
+        async move {
+            let mut current = self.load_health(endpoint).await?;
+            let mut tries = 0u32;
+            loop {
+                tries = tries.saturating_add(1);
+                let mut next = current.clone();
+                let mut applied = change.apply(&mut next);
+                if next == current {
+                    return Ok(applied);
+                }
+                match self.save_health(endpoint, &next).await? {
+                    Saved::Stored { version } => {
+                        applied.record.version = version;
+                        return Ok(applied);
+                    }
+                    Saved::Conflict { current: newer } => {
+                        if newer == current {
+                            return Err(StoreError::Contended { tries });
+                        }
+                        current = newer;
+                    }
+                }
+            }
+        }
+    }
 
     /// Leases one of `max` in-flight slots of `endpoint` until
     /// `now + lease`, or `None` when all are taken.
@@ -254,6 +317,17 @@ pub trait DynEndpointStateStore: Send + Sync {
         record: &'a HealthRecord,
     ) -> BoxFuture<'a, Result<Saved, StoreError>>;
 
+    /// [`EndpointStateStore::apply_health`], boxed.
+    ///
+    /// # Errors
+    ///
+    /// As [`EndpointStateStore::apply_health`].
+    fn apply_health_boxed<'a>(
+        &'a self,
+        endpoint: &'a EndpointId,
+        change: HealthChange,
+    ) -> BoxFuture<'a, Result<HealthApplied, StoreError>>;
+
     /// [`EndpointStateStore::acquire_slot`], boxed.
     ///
     /// # Errors
@@ -307,6 +381,14 @@ impl<S: EndpointStateStore> DynEndpointStateStore for S {
         Box::pin(self.save_health(endpoint, record))
     }
 
+    fn apply_health_boxed<'a>(
+        &'a self,
+        endpoint: &'a EndpointId,
+        change: HealthChange,
+    ) -> BoxFuture<'a, Result<HealthApplied, StoreError>> {
+        Box::pin(self.apply_health(endpoint, change))
+    }
+
     fn acquire_slot_boxed<'a>(
         &'a self,
         endpoint: &'a EndpointId,
@@ -346,6 +428,14 @@ impl EndpointStateStore for dyn DynEndpointStateStore {
         record: &HealthRecord,
     ) -> Result<Saved, StoreError> {
         self.save_health_boxed(endpoint, record).await
+    }
+
+    async fn apply_health(
+        &self,
+        endpoint: &EndpointId,
+        change: HealthChange,
+    ) -> Result<HealthApplied, StoreError> {
+        self.apply_health_boxed(endpoint, change).await
     }
 
     async fn acquire_slot(
@@ -395,6 +485,14 @@ macro_rules! through_pointer {
                 S::save_health(self, endpoint, record)
             }
 
+            fn apply_health(
+                &self,
+                endpoint: &EndpointId,
+                change: HealthChange,
+            ) -> impl Future<Output = Result<HealthApplied, StoreError>> + Send {
+                S::apply_health(self, endpoint, change)
+            }
+
             fn acquire_slot(
                 &self,
                 endpoint: &EndpointId,
@@ -428,9 +526,22 @@ macro_rules! through_pointer {
 through_pointer!(&S, Box<S>, std::sync::Arc<S>);
 
 /// An [`EndpointStateStore`] in the process's memory, for the dispatchers
-/// of one process. It tracks at most `capacity` endpoints; a new one
-/// beyond that is refused ([`StoreError::Full`]) rather than an old one
-/// forgotten. Thread-safe, and its futures are ready at once.
+/// of one process. Thread-safe, and its futures are ready at once; it
+/// applies health changes under its lock.
+///
+/// It tracks at most `capacity` endpoints. To make room for a new one it
+/// forgets the least recently used *idle* endpoint: one holding no live
+/// in-flight slot and no running rate-limit window, whose stored health
+/// is neither disabled nor paused, with a closed circuit (endpoints
+/// without failures in a row go first). Forgetting such an endpoint loses
+/// only its success and failure counts, never a decision that holds an
+/// attempt back. Only when every tracked endpoint holds such a decision is
+/// the new one refused ([`StoreError::Full`]). Times are the latest any
+/// caller passed in: the store reads no clock. [`remove`](Self::remove)
+/// forgets an endpoint (one that was deleted).
+///
+/// A change that leaves a healthy endpoint as it was (admitting an attempt
+/// to it) takes no room.
 pub struct MemoryEndpointState {
     capacity: usize,
     state: Mutex<StateMap>,
@@ -440,6 +551,10 @@ pub struct MemoryEndpointState {
 struct StateMap {
     endpoints: HashMap<EndpointId, Entry>,
     next_token: u64,
+    // Orders entries by last use, for forgetting the least recent.
+    tick: u64,
+    // The latest time a caller passed in: what "live" and "over" mean.
+    latest: Option<Timestamp>,
 }
 
 #[derive(Default)]
@@ -448,7 +563,62 @@ struct Entry {
     health: Option<HealthRecord>,
     slots: Vec<SlotLease>,
     window_start: Option<Timestamp>,
+    window_ends: Option<Timestamp>,
     window_count: u32,
+    used: u64,
+}
+
+impl Entry {
+    /// Whether forgetting the entry at `latest` loses nothing that holds
+    /// an attempt back; `Some(failures in a row)` then, to order by.
+    fn idle(&self, latest: Option<Timestamp>) -> Option<u32> {
+        let over = |t: Timestamp| latest.is_some_and(|now| t <= now);
+        if !self.slots.iter().all(|s| over(s.expires_at)) {
+            return None;
+        }
+        if self.window_ends.is_some_and(|end| !over(end)) {
+            return None;
+        }
+        let Some(record) = &self.health else {
+            return Some(0);
+        };
+        let health = record.health();
+        let paused = record.paused_until().is_some_and(|t| !over(t));
+        if health.disabled().is_some() || paused || health.circuit() != Circuit::Closed {
+            return None;
+        }
+        Some(health.consecutive_failures())
+    }
+}
+
+impl StateMap {
+    fn saw(&mut self, now: Timestamp) {
+        self.latest = Some(self.latest.map_or(now, |t| t.max(now)));
+    }
+
+    /// The entry of `endpoint`, made when missing (forgetting an idle one
+    /// when the map is full), and marked as just used.
+    fn entry(&mut self, endpoint: &EndpointId, capacity: usize) -> Result<&mut Entry, StoreError> {
+        if !self.endpoints.contains_key(endpoint) && self.endpoints.len() >= capacity {
+            let latest = self.latest;
+            let oldest = self
+                .endpoints
+                .iter()
+                .filter_map(|(id, e)| e.idle(latest).map(|f| ((f > 0, e.used), id)))
+                .min_by_key(|(key, _)| *key)
+                .map(|(_, id)| id.clone());
+            match oldest {
+                Some(id) => {
+                    self.endpoints.remove(&id);
+                }
+                None => return Err(StoreError::Full { capacity }),
+            }
+        }
+        self.tick = self.tick.saturating_add(1);
+        let entry = self.endpoints.entry(endpoint.clone()).or_default();
+        entry.used = self.tick;
+        Ok(entry)
+    }
 }
 
 impl MemoryEndpointState {
@@ -478,6 +648,18 @@ impl MemoryEndpointState {
         Ok(self.len()? == 0)
     }
 
+    /// Forgets everything about `endpoint` (its health, pause, slots and
+    /// rate window), for an endpoint that was deleted; `true` when
+    /// something was tracked. Slots still leased are forgotten with it,
+    /// so do not remove an endpoint that is still being sent to.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if the lock is poisoned.
+    pub fn remove(&self, endpoint: &EndpointId) -> Result<bool, StoreError> {
+        Ok(self.lock()?.endpoints.remove(endpoint).is_some())
+    }
+
     /// The leases of `endpoint` live at `now`.
     ///
     /// # Errors
@@ -500,20 +682,45 @@ impl MemoryEndpointState {
     fn with_entry<T>(
         &self,
         endpoint: &EndpointId,
+        now: Option<Timestamp>,
         f: impl FnOnce(&mut Entry, &mut u64) -> T,
     ) -> Result<T, StoreError> {
         let mut state = self.lock()?;
-        let StateMap {
-            endpoints,
-            next_token,
-        } = &mut *state;
-        if !endpoints.contains_key(endpoint) && endpoints.len() >= self.capacity {
-            return Err(StoreError::Full {
-                capacity: self.capacity,
-            });
+        if let Some(now) = now {
+            state.saw(now);
         }
-        let entry = endpoints.entry(endpoint.clone()).or_default();
-        Ok(f(entry, next_token))
+        let mut token = state.next_token;
+        let entry = state.entry(endpoint, self.capacity)?;
+        let out = f(entry, &mut token);
+        state.next_token = token;
+        Ok(out)
+    }
+
+    fn apply_now(
+        &self,
+        endpoint: &EndpointId,
+        change: HealthChange,
+    ) -> Result<HealthApplied, StoreError> {
+        let mut state = self.lock()?;
+        match change {
+            HealthChange::Admit { now, .. } => state.saw(now),
+            HealthChange::Outcome { at, .. } => state.saw(at),
+            _ => {}
+        }
+        let before = state
+            .endpoints
+            .get(endpoint)
+            .and_then(|e| e.health.clone())
+            .unwrap_or_default();
+        let mut record = before.clone();
+        let mut applied = change.apply(&mut record);
+        if record == before {
+            return Ok(applied);
+        }
+        record.version = before.version.saturating_add(1);
+        applied.record = record.clone();
+        state.entry(endpoint, self.capacity)?.health = Some(record);
+        Ok(applied)
     }
 }
 
@@ -545,7 +752,7 @@ impl EndpointStateStore for MemoryEndpointState {
         endpoint: &EndpointId,
         record: &HealthRecord,
     ) -> impl Future<Output = Result<Saved, StoreError>> + Send {
-        ready(self.with_entry(endpoint, |entry, _| {
+        ready(self.with_entry(endpoint, None, |entry, _| {
             let stored = entry.health.as_ref().map_or(0, HealthRecord::version);
             if stored != record.version {
                 return Saved::Conflict {
@@ -560,6 +767,14 @@ impl EndpointStateStore for MemoryEndpointState {
         }))
     }
 
+    fn apply_health(
+        &self,
+        endpoint: &EndpointId,
+        change: HealthChange,
+    ) -> impl Future<Output = Result<HealthApplied, StoreError>> + Send {
+        ready(self.apply_now(endpoint, change))
+    }
+
     fn acquire_slot(
         &self,
         endpoint: &EndpointId,
@@ -567,7 +782,7 @@ impl EndpointStateStore for MemoryEndpointState {
         lease: Duration,
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<SlotLease>, StoreError>> + Send {
-        ready(self.with_entry(endpoint, |entry, next_token| {
+        ready(self.with_entry(endpoint, Some(now), |entry, next_token| {
             // Expired leases are a crashed or stalled holder's: their slots are free.
             entry.slots.retain(|s| s.expires_at > now);
             let max = usize::try_from(max.get()).unwrap_or(usize::MAX);
@@ -599,7 +814,7 @@ impl EndpointStateStore for MemoryEndpointState {
         limit: RateLimit,
         now: Timestamp,
     ) -> impl Future<Output = Result<RateToken, StoreError>> + Send {
-        ready(self.with_entry(endpoint, |entry, _| {
+        ready(self.with_entry(endpoint, Some(now), |entry, _| {
             let start = match entry.window_start {
                 Some(start) if now < start.saturating_add(limit.interval()) => start,
                 _ => {
@@ -608,8 +823,10 @@ impl EndpointStateStore for MemoryEndpointState {
                     now
                 }
             };
+            let end = start.saturating_add(limit.interval());
+            entry.window_ends = Some(end);
             if entry.window_count >= limit.events() {
-                return RateToken::WaitUntil(start.saturating_add(limit.interval()));
+                return RateToken::WaitUntil(end);
             }
             entry.window_count = entry.window_count.saturating_add(1);
             RateToken::Taken
@@ -740,6 +957,165 @@ mod tests {
         assert_eq!(block_on(store.load_health(&ep("b"))).unwrap().version(), 0);
         assert_eq!(store.len().unwrap(), 1);
         assert!(format!("{store:?}").contains("capacity"));
+    }
+
+    /// A store with only compare-and-set (the trait's default
+    /// `apply_health`), where another writer stores a failure between the
+    /// first load and save.
+    struct Racing {
+        inner: MemoryEndpointState,
+        raced: Mutex<bool>,
+    }
+
+    impl EndpointStateStore for Racing {
+        async fn load_health(&self, endpoint: &EndpointId) -> Result<HealthRecord, StoreError> {
+            self.inner.load_health(endpoint).await
+        }
+
+        async fn save_health(
+            &self,
+            endpoint: &EndpointId,
+            record: &HealthRecord,
+        ) -> Result<Saved, StoreError> {
+            let first = !std::mem::replace(&mut *self.raced.lock().unwrap(), true);
+            if first {
+                let mut other = self.inner.load_health(endpoint).await?;
+                other
+                    .health_mut()
+                    .record(&HealthPolicy::default(), Observation::Failure, at(100));
+                self.inner.save_health(endpoint, &other).await?;
+            }
+            self.inner.save_health(endpoint, record).await
+        }
+
+        async fn acquire_slot(
+            &self,
+            endpoint: &EndpointId,
+            max: NonZeroU32,
+            lease: Duration,
+            now: Timestamp,
+        ) -> Result<Option<SlotLease>, StoreError> {
+            self.inner.acquire_slot(endpoint, max, lease, now).await
+        }
+
+        async fn release_slot(
+            &self,
+            endpoint: &EndpointId,
+            lease: SlotLease,
+        ) -> Result<(), StoreError> {
+            self.inner.release_slot(endpoint, lease).await
+        }
+
+        async fn take_rate_token(
+            &self,
+            endpoint: &EndpointId,
+            limit: RateLimit,
+            now: Timestamp,
+        ) -> Result<RateToken, StoreError> {
+            self.inner.take_rate_token(endpoint, limit, now).await
+        }
+    }
+
+    fn failure_at(s: i64) -> HealthChange {
+        HealthChange::Outcome {
+            policy: HealthPolicy::default(),
+            observation: Observation::Failure,
+            at: at(s),
+            pause_until: None,
+        }
+    }
+
+    #[test]
+    fn the_default_apply_reapplies_after_a_lost_compare_and_set() {
+        let store = Racing {
+            inner: MemoryEndpointState::new(10),
+            raced: Mutex::new(false),
+        };
+        let applied = block_on(store.apply_health(&ep("a"), failure_at(100))).unwrap();
+        assert_eq!(applied.record.version(), 2);
+        assert_eq!(applied.record.health().consecutive_failures(), 2);
+        let stored = block_on(store.load_health(&ep("a"))).unwrap();
+        assert_eq!(stored, applied.record, "both failures are counted");
+    }
+
+    #[test]
+    fn the_memory_store_applies_changes_in_place() {
+        let store = MemoryEndpointState::new(10);
+        let dyn_store: &dyn DynEndpointStateStore = &store;
+        for n in 0..3 {
+            let applied = block_on(dyn_store.apply_health(&ep("a"), failure_at(100 + n))).unwrap();
+            assert_eq!(applied.record.version(), u64::try_from(n + 1).unwrap());
+        }
+        let stored = block_on(store.load_health(&ep("a"))).unwrap();
+        assert_eq!(stored.health().consecutive_failures(), 3);
+        // Admitting an attempt to a healthy unknown endpoint takes no room.
+        let policy = HealthPolicy::default();
+        let admit = HealthChange::Admit {
+            policy,
+            now: at(200),
+        };
+        let applied = block_on(store.apply_health(&ep("b"), admit)).unwrap();
+        assert_eq!(applied.admission, Some(crate::delivery::Admission::Send));
+        assert_eq!(store.len().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_full_store_forgets_the_least_recently_used_idle_endpoint() {
+        let store = MemoryEndpointState::new(2);
+        let policy = HealthPolicy::default();
+        let success = |s| HealthChange::Outcome {
+            policy,
+            observation: Observation::Success,
+            at: at(s),
+            pause_until: None,
+        };
+        block_on(store.apply_health(&ep("old"), success(1))).unwrap();
+        block_on(store.apply_health(&ep("failing"), failure_at(2))).unwrap();
+        // Full: an endpoint without failures in a row goes first.
+        let gone = HealthChange::Outcome {
+            policy,
+            observation: Observation::Gone(crate::retry::DisableReason::Gone),
+            at: at(3),
+            pause_until: None,
+        };
+        block_on(store.apply_health(&ep("new"), gone)).unwrap();
+        assert_eq!(
+            block_on(store.load_health(&ep("old"))).unwrap().version(),
+            0
+        );
+        assert_eq!(
+            block_on(store.load_health(&ep("failing")))
+                .unwrap()
+                .health()
+                .consecutive_failures(),
+            1
+        );
+        // A disabled endpoint and one holding a slot are never forgotten.
+        let one = NonZeroU32::new(1).unwrap();
+        let slot = block_on(store.acquire_slot(&ep("failing"), one, Duration::from_secs(9), at(4)))
+            .unwrap()
+            .unwrap();
+        let err = block_on(store.apply_health(&ep("third"), failure_at(5))).unwrap_err();
+        assert_eq!(err.code(), "store_full");
+        // Once the slot is released the failing endpoint is idle again.
+        block_on(store.release_slot(&ep("failing"), slot)).unwrap();
+        block_on(store.apply_health(&ep("third"), failure_at(6))).unwrap();
+        assert!(
+            block_on(store.load_health(&ep("new")))
+                .unwrap()
+                .health()
+                .disabled()
+                .is_some()
+        );
+        assert_eq!(
+            block_on(store.load_health(&ep("failing")))
+                .unwrap()
+                .version(),
+            0
+        );
+        assert!(store.remove(&ep("third")).unwrap());
+        assert!(!store.remove(&ep("third")).unwrap());
+        assert_eq!(store.len().unwrap(), 1);
     }
 
     #[test]

@@ -178,6 +178,7 @@ impl FanOut {
             deadline: now.saturating_add(self.max_age),
             trigger: Trigger::Scheduled,
             previous_delay: None,
+            dead_letter_pending: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::dead_letter::DeadCause;
 use super::event::Payload;
 use super::filter::EventType;
 use super::ids::{DeliveryId, EndpointId, OwnerId, message_id_serde};
@@ -82,8 +83,13 @@ impl Trigger {
 ///   the policy does not stretch or cut jobs already queued.
 /// - `previous_delay`: the delay chosen before this attempt, which
 ///   decorrelated jitter grows from (`previous_delay_ns`, whole nanoseconds).
+/// - `dead_letter_pending`: set on a delivery that has ended but whose
+///   dead letter could not be stored yet
+///   ([`park_dead_letter`](DeliveryJob::park_dead_letter)); such a job is
+///   never sent again, only its dead-letter write is retried. Written
+///   only when set.
 ///
-/// Serde writes every field, `schema_version` first, and refuses unknown
+/// Serde writes every other field, `schema_version` first, and refuses unknown
 /// fields, invalid ids and another schema version when reading.
 ///
 /// ```
@@ -131,6 +137,9 @@ pub struct DeliveryJob {
     pub(super) trigger: Trigger,
     #[serde(rename = "previous_delay_ns", with = "opt_nanos")]
     pub(super) previous_delay: Option<Duration>,
+    // Written only when set, so jobs of ongoing deliveries keep their shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) dead_letter_pending: Option<DeadCause>,
 }
 
 impl DeliveryJob {
@@ -205,6 +214,31 @@ impl DeliveryJob {
         self.previous_delay
     }
 
+    /// Why the delivery ended, when it has ended but its dead letter is
+    /// still to be stored: the job must not be sent again.
+    pub fn dead_letter_pending(&self) -> Option<DeadCause> {
+        self.dead_letter_pending
+    }
+
+    /// This job, parked until `until` as a delivery that ended for `cause`
+    /// but whose dead letter could not be stored: whoever claims it stores
+    /// the letter ([`unparked`](Self::unparked) gives its job) instead of
+    /// making an attempt.
+    pub fn park_dead_letter(&self, cause: DeadCause, until: Timestamp) -> DeliveryJob {
+        let mut parked = self.clone();
+        parked.next_attempt_at = until;
+        parked.dead_letter_pending = Some(cause);
+        parked
+    }
+
+    /// The job without its pending dead-letter mark: the job of the
+    /// delivery's last attempt, as its dead letter holds it.
+    pub fn unparked(&self) -> DeliveryJob {
+        let mut job = self.clone();
+        job.dead_letter_pending = None;
+        job
+    }
+
     /// Whether the attempt may be made at `now`.
     pub fn is_due(&self, now: Timestamp) -> bool {
         now >= self.next_attempt_at
@@ -257,6 +291,7 @@ pub(super) mod tests {
             deadline: at.saturating_add(Duration::from_secs(7 * 86_400)),
             trigger: Trigger::Scheduled,
             previous_delay: None,
+            dead_letter_pending: None,
         }
     }
 
@@ -277,6 +312,32 @@ pub(super) mod tests {
         let none = serde_json::to_string(&job()).unwrap();
         assert!(none.contains(r#""previous_delay_ns":null"#), "{none}");
         assert_eq!(serde_json::from_str::<DeliveryJob>(&none).unwrap(), job());
+    }
+
+    #[test]
+    fn a_parked_dead_letter_round_trips_and_unparks() {
+        let cause = DeadCause::DeadLettered(super::super::DeadLetterReason::GaveUp(
+            crate::retry::GiveUpReason::AttemptsExhausted,
+        ));
+        let until = Timestamp::from_unix_seconds(1_700_000_060);
+        let parked = job().park_dead_letter(cause, until);
+        assert_eq!(parked.next_attempt_at(), until);
+        let json = serde_json::to_string(&parked).unwrap();
+        assert!(
+            json.ends_with(
+                r#""dead_letter_pending":{"dead_lettered":{"gave_up":"attempts_exhausted"}}}"#
+            ),
+            "{json}"
+        );
+        let back: DeliveryJob = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.dead_letter_pending(), Some(cause));
+        let unparked = back.unparked();
+        assert_eq!(unparked.dead_letter_pending(), None);
+        assert!(
+            !serde_json::to_string(&unparked)
+                .unwrap()
+                .contains("dead_letter")
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The attempt log: every attempt's [`AttemptRecord`], kept per delivery,
 //! behind a trait, and an in-memory implementation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
@@ -108,16 +108,23 @@ macro_rules! through_pointer {
 through_pointer!(&L, Box<L>, std::sync::Arc<L>);
 
 /// An [`AttemptLog`] in the process's memory, holding at most `capacity`
-/// records in all; when full it refuses new ones ([`StoreError::Full`]).
-/// Thread-safe, and its futures are ready at once.
+/// records in all. When full, one made by [`new`](Self::new) refuses new
+/// records ([`StoreError::Full`]); one made by
+/// [`pruning`](Self::pruning) (the dispatcher's default) drops the oldest
+/// record appended to make room, so a long-running process keeps the
+/// latest `capacity` attempts. Thread-safe, and its futures are ready at
+/// once.
 pub struct MemoryAttemptLog {
     capacity: usize,
+    prune: bool,
     state: Mutex<LogState>,
 }
 
 #[derive(Default)]
 struct LogState {
     by_delivery: HashMap<DeliveryId, Vec<AttemptRecord>>,
+    // The delivery of each record held, oldest first: what pruning drops.
+    order: VecDeque<DeliveryId>,
     len: usize,
 }
 
@@ -126,7 +133,18 @@ impl MemoryAttemptLog {
     pub fn new(capacity: usize) -> MemoryAttemptLog {
         MemoryAttemptLog {
             capacity,
+            prune: false,
             state: Mutex::new(LogState::default()),
+        }
+    }
+
+    /// An empty log holding the latest `capacity` records at most: when
+    /// full, appending drops the oldest record held (of whichever
+    /// delivery), and a log of capacity 0 holds nothing.
+    pub fn pruning(capacity: usize) -> MemoryAttemptLog {
+        MemoryAttemptLog {
+            prune: true,
+            ..MemoryAttemptLog::new(capacity)
         }
     }
 
@@ -155,10 +173,17 @@ impl MemoryAttemptLog {
     fn do_append(&self, record: AttemptRecord) -> Result<(), StoreError> {
         let mut state = self.lock()?;
         if state.len >= self.capacity {
-            return Err(StoreError::Full {
-                capacity: self.capacity,
-            });
+            if !self.prune {
+                return Err(StoreError::Full {
+                    capacity: self.capacity,
+                });
+            }
+            if self.capacity == 0 {
+                return Ok(());
+            }
+            state.drop_oldest();
         }
+        state.order.push_back(record.delivery_id().clone());
         state
             .by_delivery
             .entry(record.delivery_id().clone())
@@ -175,6 +200,25 @@ impl MemoryAttemptLog {
             .get(delivery)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+impl LogState {
+    /// Drops the oldest record held: the first of its delivery's, since
+    /// each delivery's records are in append order.
+    fn drop_oldest(&mut self) {
+        let Some(delivery) = self.order.pop_front() else {
+            return;
+        };
+        if let Some(records) = self.by_delivery.get_mut(&delivery) {
+            if !records.is_empty() {
+                records.remove(0);
+                self.len = self.len.saturating_sub(1);
+            }
+            if records.is_empty() {
+                self.by_delivery.remove(&delivery);
+            }
+        }
     }
 }
 
@@ -247,6 +291,39 @@ mod tests {
             block_on(log.attempts(job().delivery_id())).unwrap().len(),
             1
         );
+    }
+
+    #[test]
+    fn a_pruning_log_keeps_the_latest_records() {
+        let log = MemoryAttemptLog::pruning(2);
+        let other_job = || {
+            let mut j = job();
+            j.delivery_id = DeliveryId::parse("dlv_00000000000000000000000000000001").unwrap();
+            j
+        };
+        let t = Timestamp::from_unix_seconds(2);
+        let other = AttemptRecord::new(
+            &other_job(),
+            t,
+            t,
+            &AttemptResult::Response { status: 502 },
+            Decision::Delivered,
+        );
+        block_on(log.append(record(500, 1))).unwrap();
+        block_on(log.append(other)).unwrap();
+        block_on(log.append(record(200, 3))).unwrap();
+        assert_eq!(log.len().unwrap(), 2);
+        // The oldest record (the 500) went; the other delivery's stayed.
+        let mine = block_on(log.attempts(job().delivery_id())).unwrap();
+        assert_eq!(
+            mine.iter().map(|r| r.status()).collect::<Vec<_>>(),
+            [Some(200)]
+        );
+        let theirs = block_on(log.attempts(other_job().delivery_id())).unwrap();
+        assert_eq!(theirs.len(), 1);
+        let none = MemoryAttemptLog::pruning(0);
+        block_on(none.append(record(200, 1))).unwrap();
+        assert!(none.is_empty().unwrap());
     }
 
     #[test]

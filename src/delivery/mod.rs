@@ -25,8 +25,9 @@
 //!   [`EndpointStateStore`]: the stores a sender needs, as traits for the
 //!   user's backend, with bounded in-memory versions ([`MemoryJobQueue`],
 //!   [`MemoryAttemptLog`], [`MemoryDeadLetters`], [`MemoryEndpointState`]).
-//!   Endpoint state (health with compare-and-set, in-flight slot leases,
-//!   rate-limit windows) can so be shared by several dispatchers. Jobs are leased with fencing tokens and
+//!   Endpoint state (health changed atomically by [`HealthChange`],
+//!   in-flight slot leases, rate-limit windows) can so be shared by
+//!   several dispatchers. Jobs are leased with fencing tokens and
 //!   delivered at least once: a worker that crashes between claim and
 //!   complete loses its lease, the job runs again, and receivers
 //!   deduplicate on the delivery's message id (see [`JobQueue`]).
@@ -101,6 +102,7 @@ mod event;
 mod fanout;
 mod filter;
 mod health;
+mod health_change;
 mod health_policy;
 mod ids;
 mod job;
@@ -129,6 +131,7 @@ pub use health::{
     Admission, Circuit, EndpointHealth, HEALTH_SCHEMA_VERSION, HealthDisableReason, HealthEvent,
     Observation,
 };
+pub use health_change::{HealthApplied, HealthChange};
 pub use health_policy::{HealthPolicy, MAX_BUCKETS};
 pub use ids::{DELIVERY_ID_DOMAIN, DeliveryId, EndpointId, OwnerId};
 pub use job::{DeliveryJob, JOB_SCHEMA_VERSION, Trigger};

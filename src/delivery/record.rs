@@ -58,6 +58,7 @@ impl ErrorKind {
                 TransportError::Redirect => "transport_redirect",
                 TransportError::BodyTooLarge => "transport_body_too_large",
                 TransportError::Protocol => "transport_protocol",
+                TransportError::Proxy => "transport_proxy",
             },
         }
     }

@@ -49,8 +49,9 @@ pub enum StoreError {
         /// The attempt already queued.
         attempt: u32,
     },
-    /// A compare-and-set lost to other writers this many times in a row;
-    /// nothing was stored.
+    /// A compare-and-set could not be stored after this many tries: the
+    /// store reported a conflict yet showed the very record the change was
+    /// read at, so retrying would never end. Nothing was stored.
     Contended {
         /// The attempts made.
         tries: u32,
@@ -117,7 +118,7 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Contended { tries } => write!(
                 f,
-                "the update lost to other writers {tries} times in a row and was not stored"
+                "the update was refused as a conflict {tries} times without a newer record and was not stored"
             ),
             StoreError::Unavailable { backend, source } => {
                 write!(f, "the {backend} store is unavailable: {source}")

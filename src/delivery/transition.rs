@@ -232,6 +232,7 @@ impl DeliveryJob {
         next.deadline = now.saturating_add(max_age);
         next.trigger = trigger;
         next.previous_delay = None;
+        next.dead_letter_pending = None;
         Ok(next)
     }
 }

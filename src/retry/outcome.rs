@@ -13,6 +13,7 @@
 //! | other 4xx and 5xx | retried (or permanent for 4xx in the opt-in strict mode, except 408, 409, 425) |
 //! | 1xx and codes outside 100–599 | retried, recorded as a non-standard status |
 //! | connect, DNS, TLS, reset, redirect, body too large, protocol error | retried |
+//! | the egress proxy failed or refused (never reached the endpoint) | retried |
 //! | refused by the address guard | blocked: permanent, a configuration problem of the endpoint |
 //!
 //! A receiver may also answer with `webhook-delivery: abort-message` (stop
@@ -67,6 +68,11 @@ pub enum TransportError {
     BodyTooLarge,
     /// The response was not valid HTTP.
     Protocol,
+    /// The egress proxy failed or refused the request (it was unreachable,
+    /// refused the `CONNECT` tunnel, or answered `407 Proxy Authentication
+    /// Required`): the endpoint was never reached. A failure of the
+    /// sender's own infrastructure, not of the endpoint.
+    Proxy,
 }
 
 impl TransportError {
@@ -369,6 +375,7 @@ mod tests {
             TransportError::Redirect,
             TransportError::BodyTooLarge,
             TransportError::Protocol,
+            TransportError::Proxy,
         ] {
             assert!(
                 c.classify(&AttemptResult::Transport(t), None)

@@ -12,8 +12,8 @@ use super::proxy::EgressProxy;
 use super::resolve::GuardedResolver;
 use super::sender::{Sender, Settings};
 use super::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    MAX_RESPONSE_HEADERS, MAX_TIMEOUT, USER_AGENT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TIMEOUT, MAX_RESPONSE_HEADERS, MAX_TIMEOUT, USER_AGENT,
 };
 use crate::delivery::{DEFAULT_EXCERPT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES};
 use crate::guard::{AllowList, Guard};
@@ -178,13 +178,16 @@ impl SenderBuilder {
         self
     }
 
-    /// The sender, with a client built from reqwest's defaults.
+    /// The sender, with a client built from reqwest's defaults, but at
+    /// most [`DEFAULT_POOL_MAX_IDLE_PER_HOST`] idle connections per host.
     ///
     /// # Errors
     ///
     /// As [`build_with`](Self::build_with).
     pub fn build(self) -> Result<Sender, BuildError> {
-        self.build_with(reqwest::Client::builder())
+        let client =
+            reqwest::Client::builder().pool_max_idle_per_host(DEFAULT_POOL_MAX_IDLE_PER_HOST);
+        self.build_with(client)
     }
 
     /// The sender, with a client built from the caller's `client` builder
@@ -206,7 +209,13 @@ impl SenderBuilder {
     ///   least (a higher minimum the caller set is lowered to 1.2), and
     ///   [`https_only`](Self::https_only) as set here;
     /// - HTTP/1.1 only, with at most [`MAX_RESPONSE_HEADERS`] header
-    ///   fields in a response.
+    ///   fields in a response;
+    /// - `connection_verbose`: off (at trace level it logs the raw bytes of
+    ///   each request, `Proxy-Authorization` and signatures included).
+    ///
+    /// The pool settings are the caller's: reqwest's default keeps any
+    /// number of idle connections per host, so set `pool_max_idle_per_host`
+    /// ([`build`](Self::build) uses [`DEFAULT_POOL_MAX_IDLE_PER_HOST`]).
     ///
     /// Default headers are kept, but the headers each request carries
     /// (`Content-Type`, the signature headers, `Idempotency-Key`) win over
@@ -220,9 +229,11 @@ impl SenderBuilder {
     /// (`unix_socket`). reqwest offers no way to inspect a builder, so
     /// these two are found in its `Debug` output. Two more cannot be
     /// detected at all and must not be used with a sender:
-    /// `connector_layer` (a layer may dial anything) and
+    /// `connector_layer` (a layer may dial anything),
     /// `tls_backend_preconfigured`/`use_preconfigured_tls` (a TLS
-    /// configuration of the caller's replaces the verification above).
+    /// configuration of the caller's replaces the verification above) and,
+    /// on Windows, `windows_named_pipe` (reqwest's `Debug` does not show
+    /// it, and the pipe replaces every TCP connection).
     ///
     /// ```
     /// use reqwest::header::{HeaderMap, HeaderValue};
@@ -300,6 +311,7 @@ impl SenderBuilder {
             .https_only(self.https_only)
             .http1_only()
             .http1_max_headers(MAX_RESPONSE_HEADERS)
+            .connection_verbose(false)
             .build()
             .map_err(BuildError::Client)?;
 
@@ -325,17 +337,62 @@ impl SenderBuilder {
 /// the guarded resolver and that reqwest has no way to clear.
 fn refuse_unsafe(client: &reqwest::ClientBuilder) -> Result<(), BuildError> {
     // reqwest has no getters: its Debug output is the only view, and it
-    // names these fields only when they are set.
+    // names these fields only when they are set. Only the builder's own
+    // field names count: a default header's name or value, or a URL, may
+    // spell anything.
     let shown = format!("{client:?}");
+    let fields = debug_fields(&shown);
     for (field, setting) in [
         ("dns_overrides", "resolve_to_addrs"),
         ("unix_socket", "unix_socket"),
     ] {
-        if shown.contains(field) {
+        if fields.contains(&field) {
             return Err(BuildError::UnsafeClient { setting });
         }
     }
     Ok(())
+}
+
+/// The field names of a struct's one-line `Debug` text, `Name { a: .., b: .. }`:
+/// the text before a `:` at the first level of braces, after the opening
+/// brace or a comma. Quoted strings (which `Debug` escapes, so a quote
+/// inside one is `\"`) and nested values are skipped, so no value can pass
+/// for a field.
+fn debug_fields(shown: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut start = None;
+    for (i, c) in shown.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            '{' | '[' | '(' => {
+                depth = depth.saturating_add(1);
+                if depth == 1 {
+                    start = Some(i + 1);
+                }
+            }
+            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => start = Some(i + 1),
+            ':' if depth == 1 => {
+                if let Some(from) = start.take() {
+                    fields.push(shown.get(from..i).unwrap_or_default().trim());
+                }
+            }
+            _ => {}
+        }
+    }
+    fields
 }
 
 #[cfg(test)]
@@ -346,6 +403,24 @@ mod tests {
     fn defaults_build() {
         let sender = SenderBuilder::new().build().unwrap();
         assert_eq!(sender.timeout(), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn only_the_builders_own_fields_count_as_settings() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "dns_overrides",
+            HeaderValue::from_static("x\", unix_socket: \"/run/a.sock\", dns_overrides: {}"),
+        );
+        let with_headers = || reqwest::Client::builder().default_headers(headers.clone());
+        assert!(SenderBuilder::new().build_with(with_headers()).is_ok());
+        // The same headers do not hide a real override.
+        let pinned = with_headers().resolve("hooks.example.com", ([127, 0, 0, 1], 80).into());
+        assert!(SenderBuilder::new().build_with(pinned).is_err());
+        assert_eq!(
+            debug_fields(r#"B { a: 1, b: Some(C { d: 2 }), e: "f, g: h", i: [j, k: l] }"#),
+            ["a", "b", "e", "i"]
+        );
     }
 
     #[test]
@@ -401,6 +476,15 @@ mod tests {
             }
         ));
         assert_eq!(err.code(), "unsafe_client_setting");
+        let err = SenderBuilder::new()
+            .build_with(reqwest::Client::builder().unix_socket("/tmp/webhook-kit-test.sock"))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            BuildError::UnsafeClient {
+                setting: "unix_socket"
+            }
+        ));
         let err = SenderBuilder::new()
             .content_type("a\nb")
             .build()

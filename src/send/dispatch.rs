@@ -13,11 +13,11 @@ use tokio::task::JoinSet;
 use crate::delivery::{
     Admission, ClaimedJob, DeadLetter, DeliveryId, DynAttemptLog, DynDeadLetterSink,
     DynEndpointSource, DynEndpointStateStore, DynJobQueue, Endpoint, EndpointHealth, EndpointId,
-    Enqueued, Event, FanOut, HealthDisableReason, HealthEvent, HealthPolicy, HealthRecord,
-    Observation, RateToken, Saved, SlotLease, StoreError, Transition,
+    Enqueued, Event, FanOut, HealthChange, HealthDisableReason, HealthEvent, HealthPolicy,
+    Observation, RateToken, SlotLease, StoreError, Transition,
 };
 use crate::delivery::{AttemptLog, DeadLetterSink, EndpointSource, EndpointStateStore, JobQueue};
-use crate::retry::{AttemptOutcome, Decision, RetryPolicy};
+use crate::retry::{AttemptOutcome, AttemptResult, Decision, RetryPolicy, TransportError};
 use crate::time::{Clock, Timestamp};
 
 use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
@@ -42,11 +42,20 @@ use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
 /// 3. [`Sender::attempt`] makes the attempt; the retry policy evaluates
 ///    its result with the response's `Retry-After`; the job moves on by
 ///    [`DeliveryJob::apply_verdict`](crate::delivery::DeliveryJob::apply_verdict). A sender refusal (nothing sent)
-///    defers the job by the unavailable delay and is reported.
+///    defers the job by the unavailable delay and is reported. So does a
+///    failure of the egress proxy ([`TransportError::Proxy`]: the
+///    endpoint was never reached), which is logged but neither spends the
+///    attempt nor counts against the endpoint's health; past the job's
+///    deadline it is dead-lettered as for any deferral.
 /// 4. The attempt is appended to the [`AttemptLog`] before the job is
 ///    settled; then the job is rescheduled, completed, or put in the
 ///    [`DeadLetterSink`] and completed. A dead letter that cannot be
-///    stored leaves the job released in the queue, never lost.
+///    stored (the sink is full or down) is reported to the hooks and
+///    leaves the job in the queue, never lost, parked for the unavailable
+///    delay and marked
+///    ([`DeliveryJob::dead_letter_pending`](crate::delivery::DeliveryJob::dead_letter_pending)):
+///    whoever claims it next only tries the dead-letter write again, and
+///    never sends it again.
 /// 5. Health counts the outcome; its events reach the hooks.
 ///
 /// Delivery is at least once: a store failure after the attempt may lead
@@ -56,8 +65,9 @@ use super::{DispatchError, DispatchHooks, DispatcherBuilder, Sender};
 /// windows live in an [`EndpointStateStore`] (in memory by default, see
 /// [`DispatcherBuilder::endpoint_state`]): dispatchers given the same store
 /// share them, so an endpoint's in-flight cap and rate limit hold across
-/// all of them. Health is updated by compare-and-set, so concurrent
-/// outcomes are all counted.
+/// all of them. Each health change is applied by the store atomically
+/// ([`EndpointStateStore::apply_health`]), so concurrent outcomes are all
+/// counted, however slow or shared the store.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -132,9 +142,6 @@ struct Inner {
     // Deliveries this dispatcher queued that have not ended yet.
     outstanding: AtomicUsize,
 }
-
-/// How often a health update is retried after losing a compare-and-set.
-const HEALTH_CAS_TRIES: u32 = 8;
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -280,12 +287,8 @@ impl Dispatcher {
     /// [`DispatchError::Store`] when the endpoint state store fails.
     pub async fn reset_health(&self, endpoint: &EndpointId) -> Result<(), DispatchError> {
         self.inner
-            .update_health(endpoint, |record| {
-                if record.version() > 0 {
-                    record.health_mut().reset();
-                    record.set_paused_until(None);
-                }
-            })
+            .state
+            .apply_health(endpoint, HealthChange::Reset)
             .await?;
         Ok(())
     }
@@ -421,34 +424,13 @@ enum Gate {
 }
 
 impl Inner {
-    /// Loads the endpoint's health record, applies `change`, and saves it
-    /// by compare-and-set, reapplying `change` to the newer record when
-    /// another writer won. A change that changes nothing saves nothing.
-    async fn update_health<T>(
-        &self,
-        endpoint: &EndpointId,
-        mut change: impl FnMut(&mut HealthRecord) -> T,
-    ) -> Result<T, StoreError> {
-        let mut record = self.state.load_health(endpoint).await?;
-        for _ in 0..HEALTH_CAS_TRIES {
-            let before = record.clone();
-            let out = change(&mut record);
-            if record == before {
-                return Ok(out);
-            }
-            match self.state.save_health(endpoint, &record).await? {
-                Saved::Conflict { current } => record = current,
-                _ => return Ok(out),
-            }
-        }
-        Err(StoreError::Contended {
-            tries: HEALTH_CAS_TRIES,
-        })
-    }
-
     async fn process(self: Arc<Self>, claimed: ClaimedJob, _permit: OwnedSemaphorePermit) {
         let now = self.clock.now();
         let job = claimed.job().clone();
+        if let Some(cause) = job.dead_letter_pending() {
+            // The delivery has ended: store its dead letter, send nothing.
+            return self.settle(&claimed, cause.transition(), now).await;
+        }
 
         let endpoint = match self
             .source
@@ -495,6 +477,18 @@ impl Inner {
         };
 
         let finished = report.finished_at();
+        if report.result() == AttemptResult::Transport(TransportError::Proxy) {
+            // The egress proxy failed: the endpoint was never reached. The
+            // attempt is logged, but neither spent nor counted against the
+            // endpoint's health, as for any failure of the sender's own side.
+            let until = finished.saturating_add(self.unavailable_delay);
+            let record = report.record(&job, Decision::Defer { not_before: until });
+            self.hooks.on_attempt(&record);
+            if let Err(e) = self.log.append(record).await {
+                self.hooks.on_error(Some(&job), &e.into());
+            }
+            return self.defer(&claimed, finished, until).await;
+        }
         let mut input = job.attempt_input(finished);
         if let Some(value) = report.retry_after() {
             input = input.with_retry_after(value);
@@ -516,21 +510,14 @@ impl Inner {
             }
             _ => None,
         };
-        let counted = self
-            .update_health(endpoint.id(), |record| {
-                if let Some(until) = pause {
-                    let paused = record.paused_until().map_or(until, |p| p.max(until));
-                    record.set_paused_until(Some(paused));
-                }
-                record.health_mut().record(
-                    &self.health_policy,
-                    Observation::from(&verdict.outcome),
-                    finished,
-                )
-            })
-            .await;
-        match counted {
-            Ok(events) => self.health_events(endpoint.id(), &events),
+        let change = HealthChange::Outcome {
+            policy: self.health_policy,
+            observation: Observation::from(&verdict.outcome),
+            at: finished,
+            pause_until: pause,
+        };
+        match self.state.apply_health(endpoint.id(), change).await {
+            Ok(applied) => self.health_events(endpoint.id(), &applied.events),
             Err(e) => self.hooks.on_error(Some(&job), &e.into()),
         }
 
@@ -549,24 +536,16 @@ impl Inner {
 
     /// Health, pause, in-flight cap and rate limit, in that order.
     async fn gate(&self, endpoint: &Endpoint, now: Timestamp) -> Result<Gate, StoreError> {
-        let policy = &self.health_policy;
-        let (admission, disabled, paused) = self
-            .update_health(endpoint.id(), |record| {
-                // Admitting a half-open probe changes the record: it is saved.
-                let admission = record.health_mut().admit(policy, now);
-                let paused = match record.paused_until() {
-                    Some(until) if now < until => Some(until),
-                    Some(_) if admission == Admission::Send => {
-                        record.set_paused_until(None);
-                        None
-                    }
-                    _ => None,
-                };
-                (admission, record.health().disabled(), paused)
-            })
-            .await?;
+        let change = HealthChange::Admit {
+            policy: self.health_policy,
+            now,
+        };
+        // Admitting a half-open probe changes the record: the store keeps it.
+        let applied = self.state.apply_health(endpoint.id(), change).await?;
+        let disabled = applied.record.health().disabled();
+        let paused = applied.paused_until;
 
-        match admission {
+        match applied.admission.unwrap_or(Admission::Send) {
             Admission::Send => {}
             Admission::Defer { until } => return Ok(Gate::Defer(until)),
             Admission::Disabled => {
@@ -664,14 +643,19 @@ impl Inner {
                 }
             }
             _ => {
-                let Some(letter) = DeadLetter::from_transition(job.clone(), &transition, now)
+                let Some(letter) = DeadLetter::from_transition(job.unparked(), &transition, now)
                 else {
                     return;
                 };
                 if let Err(e) = self.dead.put(letter.clone()).await {
-                    // Not stored as dead: the job stays in the queue.
+                    // Not stored as dead: the job stays in the queue, parked
+                    // and marked so that it is never sent again; only the
+                    // dead-letter write is tried again, after the delay.
                     self.hooks.on_error(Some(job), &e.into());
-                    if let Err(e) = self.queue.release(token).await {
+                    let until = now.saturating_add(self.unavailable_delay);
+                    let parked = job.park_dead_letter(letter.cause(), until);
+                    let parked = Transition::Deferred(Box::new(parked));
+                    if let Err(e) = self.queue.reschedule(token, &parked).await {
                         self.hooks.on_error(Some(job), &e.into());
                     }
                     return;
@@ -707,7 +691,7 @@ mod tests {
 
     use super::*;
     use crate::Keyring;
-    use crate::delivery::{EndpointUrl, OwnerId, RateLimit};
+    use crate::delivery::{EndpointUrl, HealthRecord, OwnerId, RateLimit};
     use crate::sign::SigningSecret;
 
     fn endpoint() -> Endpoint {
@@ -811,40 +795,13 @@ mod tests {
         let ep = endpoint();
         let t0 = Timestamp::from_unix_seconds(100);
         let until = Timestamp::from_unix_seconds(103);
-        block_on(
-            d.inner
-                .update_health(ep.id(), |r| r.set_paused_until(Some(until))),
-        )
-        .unwrap();
+        let mut paused = HealthRecord::new();
+        paused.set_paused_until(Some(until));
+        block_on(d.inner.state.save_health(ep.id(), &paused)).unwrap();
         assert_eq!(deferred_until(&gate(&d, &ep, t0)), Some(until));
         assert!(matches!(gate(&d, &ep, until), Gate::Send(None)));
         let record = block_on(d.inner.state.load_health(ep.id())).unwrap();
         assert_eq!(record.paused_until(), None);
-    }
-
-    #[test]
-    fn a_lost_compare_and_set_is_reapplied() {
-        let d = dispatcher();
-        let ep = endpoint();
-        let t0 = Timestamp::from_unix_seconds(100);
-        let policy = HealthPolicy::default();
-        let mut calls = 0;
-        let failures = block_on(d.inner.update_health(ep.id(), |r| {
-            calls += 1;
-            if calls == 1 {
-                // Another writer stores a failure between the load and the save.
-                let mut other = block_on(d.inner.state.load_health(ep.id())).unwrap();
-                other.health_mut().record(&policy, Observation::Failure, t0);
-                block_on(d.inner.state.save_health(ep.id(), &other)).unwrap();
-            }
-            r.health_mut().record(&policy, Observation::Failure, t0);
-            r.health().consecutive_failures()
-        }))
-        .unwrap();
-        assert_eq!(calls, 2);
-        assert_eq!(failures, 2, "both failures are counted");
-        let health = block_on(d.health(ep.id())).unwrap().unwrap();
-        assert_eq!(health.consecutive_failures(), 2);
     }
 
     #[test]
@@ -854,5 +811,19 @@ mod tests {
         assert_eq!(d.inner.concurrency, 1);
         assert_eq!(d.outstanding(), 0);
         assert!(format!("{d:?}").contains("Dispatcher"));
+        let sender = Sender::builder().build().unwrap();
+        let d = Dispatcher::builder(sender.clone())
+            .concurrency(usize::MAX)
+            .lease(Duration::from_millis(1))
+            .build();
+        assert_eq!(d.inner.concurrency, Semaphore::MAX_PERMITS);
+        assert_eq!(
+            d.inner.lease,
+            sender.timeout() + crate::send::LEASE_MARGIN,
+            "a lease shorter than the sender's deadline is raised"
+        );
+        let long = Duration::from_secs(600);
+        let d = Dispatcher::builder(sender).lease(long).build();
+        assert_eq!(d.inner.lease, long);
     }
 }

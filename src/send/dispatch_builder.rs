@@ -19,6 +19,13 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 /// The default job lease: the longest sender deadline plus a margin.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
+/// How much longer than the sender's hard deadline
+/// ([`Sender::timeout`]) a lease lasts at least: room for the endpoint
+/// lookup, the state store round trips and settling the job around the
+/// attempt, so that neither the job's lease nor its in-flight slot expires
+/// while the attempt still runs.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
+
 /// The default wait between polls of an empty queue.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
@@ -81,7 +88,8 @@ impl DispatcherBuilder {
         self
     }
 
-    /// The attempt log (default: a [`MemoryAttemptLog`]).
+    /// The attempt log (default: a [`MemoryAttemptLog::pruning`] of
+    /// [`DEFAULT_MEMORY_CAPACITY`] records, which keeps the latest ones).
     pub fn attempt_log(mut self, log: Arc<dyn DynAttemptLog>) -> Self {
         self.log = log;
         self
@@ -114,17 +122,24 @@ impl DispatcherBuilder {
         self
     }
 
-    /// The most attempts in flight at once, at least 1 (default:
-    /// [`DEFAULT_CONCURRENCY`]).
+    /// The most attempts in flight at once (default:
+    /// [`DEFAULT_CONCURRENCY`]), clamped to 1 at least and to
+    /// [`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS) at
+    /// most (Tokio's limit for the semaphore that enforces it), so a value
+    /// from configuration never makes building panic.
     pub fn concurrency(mut self, max: usize) -> Self {
-        self.concurrency = max.max(1);
+        self.concurrency = max.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 
-    /// The job lease (default: [`DEFAULT_LEASE`]); keep it longer than the
-    /// sender's timeout plus a margin.
+    /// The lease of a claimed job and of its endpoint's in-flight slot
+    /// (default: [`DEFAULT_LEASE`]), raised to the sender's hard deadline
+    /// ([`Sender::timeout`]) plus [`LEASE_MARGIN`] when shorter: a lease
+    /// that expired while the attempt ran would let another worker claim
+    /// the job, or another attempt take the endpoint's slot, and break the
+    /// in-flight cap.
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.lease = lease.max(min_lease(&self.sender));
         self
     }
 
@@ -161,21 +176,26 @@ impl Dispatcher {
     /// A builder around `sender`, with in-memory stores.
     pub fn builder(sender: Sender) -> DispatcherBuilder {
         DispatcherBuilder {
+            lease: DEFAULT_LEASE.max(min_lease(&sender)),
             sender,
             policy: RetryPolicy::default(),
             health_policy: HealthPolicy::default(),
             max_payload_bytes: None,
             source: Arc::new(MemoryEndpointSource::new()),
             queue: Arc::new(MemoryJobQueue::new(DEFAULT_MEMORY_CAPACITY, SystemClock)),
-            log: Arc::new(MemoryAttemptLog::new(DEFAULT_MEMORY_CAPACITY)),
+            log: Arc::new(MemoryAttemptLog::pruning(DEFAULT_MEMORY_CAPACITY)),
             dead: Arc::new(MemoryDeadLetters::new(DEFAULT_MEMORY_CAPACITY)),
             state: Arc::new(MemoryEndpointState::new(DEFAULT_MEMORY_CAPACITY)),
             clock: Arc::new(SystemClock),
             hooks: Arc::new(NoHooks),
             concurrency: DEFAULT_CONCURRENCY,
-            lease: DEFAULT_LEASE,
             poll: DEFAULT_POLL_INTERVAL,
             unavailable_delay: DEFAULT_UNAVAILABLE_DELAY,
         }
     }
+}
+
+/// The shortest lease for `sender`: its hard deadline plus the margin.
+pub(super) fn min_lease(sender: &Sender) -> Duration {
+    sender.timeout().saturating_add(LEASE_MARGIN)
 }

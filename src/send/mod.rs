@@ -35,7 +35,7 @@ pub use builder::SenderBuilder;
 pub use dispatch::{Dispatcher, Submitted};
 pub use dispatch_builder::{
     DEFAULT_CONCURRENCY, DEFAULT_LEASE, DEFAULT_MEMORY_CAPACITY, DEFAULT_POLL_INTERVAL,
-    DEFAULT_UNAVAILABLE_DELAY, DispatcherBuilder,
+    DEFAULT_UNAVAILABLE_DELAY, DispatcherBuilder, LEASE_MARGIN,
 };
 pub use dispatch_error::DispatchError;
 pub use error::{BuildError, SendError};
@@ -70,3 +70,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// protocol error. (Header bytes are bounded by the HTTP/1.1 parser's
 /// buffer, about 400 KiB.)
 pub const MAX_RESPONSE_HEADERS: usize = 64;
+
+/// The most idle pooled connections kept per host by a sender built with
+/// [`SenderBuilder::build`] (reqwest's own default keeps any number): a
+/// sender talks to many receivers, and each idle connection holds a socket.
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 8;

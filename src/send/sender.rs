@@ -92,7 +92,8 @@ impl Sender {
         }
     }
 
-    /// The hard deadline of one attempt.
+    /// The hard deadline of one attempt, from the first lookup to the
+    /// last byte of the response read: no attempt runs longer.
     pub fn timeout(&self) -> Duration {
         self.settings.timeout
     }
@@ -153,14 +154,25 @@ impl Sender {
         }
 
         let started = Instant::now();
+        // At most 30 s ahead: cannot overflow; the fallback only fails closed.
+        // The lookup made for a proxy counts against the same deadline.
+        let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         if settings.proxied {
-            if let Err(mut report) = self.check_name(url.as_url(), now).await {
+            let checked = tokio::time::timeout_at(deadline, self.check_name(url.as_url(), now));
+            let refused = match checked.await {
+                Ok(Ok(())) => None,
+                Ok(Err(report)) => Some(report),
+                Err(_) => Some(failure(
+                    now,
+                    TransportError::TotalTimeout,
+                    "the attempt timed out",
+                )),
+            };
+            if let Some(mut report) = refused {
                 report.elapsed = started.elapsed();
                 return Ok(report);
             }
         }
-        // At most 30 s ahead: cannot overflow; the fallback only fails closed.
-        let deadline = started.checked_add(settings.timeout).unwrap_or(started);
         let request = self
             .client
             .post(url.as_url().clone())
@@ -169,7 +181,17 @@ impl Sender {
             .send();
         let mut report = match tokio::time::timeout_at(deadline, request).await {
             Err(_) => failure(now, TransportError::TotalTimeout, "the attempt timed out"),
-            Ok(Err(e)) => from_error(now, e, url.is_https()),
+            Ok(Err(e)) => from_error(now, e, url.is_https(), settings.proxied),
+            // Only a proxy sends 407; an origin's would be meaningless.
+            Ok(Ok(response)) if settings.proxied && response.status().as_u16() == 407 => {
+                let mut report = failure(
+                    now,
+                    TransportError::Proxy,
+                    "the egress proxy asked for authentication (407)",
+                );
+                report.connected_addr = response.remote_addr();
+                report
+            }
             Ok(Ok(response)) => self.read_response(now, response, deadline).await,
         };
         report.elapsed = started.elapsed();
@@ -317,10 +339,10 @@ fn failure(now: Timestamp, error: TransportError, message: &str) -> AttemptRepor
 }
 
 /// A report of a failed request, classified from reqwest's error.
-fn from_error(now: Timestamp, error: reqwest::Error, https: bool) -> AttemptReport {
+fn from_error(now: Timestamp, error: reqwest::Error, https: bool, proxied: bool) -> AttemptReport {
     // The URL's path and query may be a credential: keep it out of the log.
     let error = error.without_url();
-    let (result, guard) = match classify(&error, https) {
+    let (result, guard) = match classify(&error, https, proxied) {
         Classified::Blocked(guard) => (AttemptResult::Blocked, Some(guard)),
         Classified::Transport(kind) => (AttemptResult::Transport(kind), None),
     };
@@ -337,7 +359,7 @@ enum Classified {
 }
 
 /// Reads the error's source chain, most specific cause first.
-fn classify(error: &reqwest::Error, https: bool) -> Classified {
+fn classify(error: &reqwest::Error, https: bool, proxied: bool) -> Classified {
     let mut io_kind = None;
     let mut source: Option<&(dyn StdError + 'static)> = error.source();
     while let Some(cause) = source {
@@ -356,7 +378,16 @@ fn classify(error: &reqwest::Error, https: bool) -> Classified {
     }
 
     let connect = error.is_connect();
-    let kind = if error.is_redirect() {
+    // Through a proxy, an http request's only connection is to the proxy;
+    // an https one's starts with the proxy's CONNECT tunnel, whose errors
+    // hyper-util reports in words only ("tunnel error: ...").
+    let proxy_failed = proxied
+        && connect
+        && !error.is_timeout()
+        && (!https || chain(error).contains("tunnel error"));
+    let kind = if proxy_failed {
+        TransportError::Proxy
+    } else if error.is_redirect() {
         TransportError::Redirect
     } else if error.is_timeout() && connect {
         TransportError::ConnectTimeout
