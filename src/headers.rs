@@ -30,12 +30,47 @@ pub trait Headers {
     /// The `index`-th value (0-based, in arrival order) of the header
     /// `name`, compared ASCII case-insensitively; `None` past the last one.
     fn value(&self, name: &str, index: usize) -> Option<&[u8]>;
+
+    /// Writes the first values of `name` (in arrival order) into `out` and
+    /// returns how many values the header has in all, which may be more
+    /// than `out` holds.
+    ///
+    /// The verifiers read each header through this once per request. The
+    /// default asks [`Headers::value`] once per line; a map that finds all
+    /// lines of a name in one lookup (as `http::HeaderMap` does) should
+    /// override it, since each lookup costs a hash of the name.
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        let mut total = 0;
+        while let Some(value) = self.value(name, total) {
+            if let Some(slot) = out.get_mut(total) {
+                *slot = value;
+            }
+            total += 1;
+        }
+        total
+    }
 }
 
 impl<T: Headers + ?Sized> Headers for &T {
     fn value(&self, name: &str, index: usize) -> Option<&[u8]> {
         (**self).value(name, index)
     }
+
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        (**self).values_into(name, out)
+    }
+}
+
+/// Fills `out` from an iterator of values and counts them all.
+fn fill<'a>(values: impl Iterator<Item = &'a [u8]>, out: &mut [&'a [u8]]) -> usize {
+    let mut total = 0;
+    for value in values {
+        if let Some(slot) = out.get_mut(total) {
+            *slot = value;
+        }
+        total += 1;
+    }
+    total
 }
 
 impl<N: AsRef<[u8]>, V: AsRef<[u8]>> Headers for [(N, V)] {
@@ -45,17 +80,33 @@ impl<N: AsRef<[u8]>, V: AsRef<[u8]>> Headers for [(N, V)] {
             .nth(index)
             .map(|(_, v)| v.as_ref())
     }
+
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        let matching = self
+            .iter()
+            .filter(|(n, _)| n.as_ref().eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v.as_ref());
+        fill(matching, out)
+    }
 }
 
 impl<N: AsRef<[u8]>, V: AsRef<[u8]>, const LEN: usize> Headers for [(N, V); LEN] {
     fn value(&self, name: &str, index: usize) -> Option<&[u8]> {
         self.as_slice().value(name, index)
     }
+
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        self.as_slice().values_into(name, out)
+    }
 }
 
 impl<N: AsRef<[u8]>, V: AsRef<[u8]>> Headers for Vec<(N, V)> {
     fn value(&self, name: &str, index: usize) -> Option<&[u8]> {
         self.as_slice().value(name, index)
+    }
+
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        self.as_slice().values_into(name, out)
     }
 }
 
@@ -68,6 +119,66 @@ impl Headers for http::HeaderMap {
             .nth(index)
             .map(http::HeaderValue::as_bytes)
     }
+
+    fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
+        // One hash lookup for every line of the name.
+        fill(
+            self.get_all(name).iter().map(http::HeaderValue::as_bytes),
+            out,
+        )
+    }
+}
+
+/// How many lines of one header [`Lines`] keeps; more are read again by index.
+const BUFFERED_LINES: usize = 4;
+
+/// Every line of one header, looked up once.
+#[derive(Clone, Copy)]
+pub(crate) struct Lines<'h> {
+    headers: &'h dyn Headers,
+    name: &'h str,
+    buffered: [&'h [u8]; BUFFERED_LINES],
+    total: usize,
+}
+
+impl<'h> Lines<'h> {
+    pub(crate) fn get(headers: &'h dyn Headers, name: &'h str) -> Self {
+        let mut buffered = [&[][..]; BUFFERED_LINES];
+        let total = headers.values_into(name, &mut buffered);
+        Lines {
+            headers,
+            name,
+            buffered,
+            total,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The lines in arrival order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'h [u8]> + 'h {
+        let Lines {
+            headers,
+            name,
+            buffered,
+            total,
+        } = self;
+        (0..total).filter_map(move |i| match buffered.get(i) {
+            Some(line) => Some(*line),
+            None => headers.value(name, i),
+        })
+    }
+
+    /// The items of a list header across all lines: split on `separator`,
+    /// trimmed of spaces and tabs, empty items dropped.
+    pub(crate) fn items(self, separator: u8) -> impl Iterator<Item = &'h [u8]> + 'h {
+        self.iter()
+            .flat_map(move |line| line.split(move |&b| b == separator))
+            .map(trim)
+            .filter(|item| !item.is_empty())
+    }
 }
 
 /// The one value of a single-valued header, if present.
@@ -78,16 +189,16 @@ pub(crate) fn single<'h>(
     headers: &'h dyn Headers,
     name: &'static str,
 ) -> Result<Option<&'h [u8]>, VerifyError> {
-    let Some(first) = headers.value(name, 0) else {
+    let lines = Lines::get(headers, name);
+    let mut lines = lines.iter();
+    let Some(first) = lines.next() else {
         return Ok(None);
     };
-    let mut index = 1;
-    while let Some(other) = headers.value(name, index) {
+    for other in lines {
         // Header values are not secret: a plain comparison is fine here.
         if trim(other) != trim(first) {
             return Err(VerifyError::malformed(name, Malformed::Repeated));
         }
-        index += 1;
     }
     Ok(Some(trim(first)))
 }
@@ -112,11 +223,7 @@ pub(crate) fn list_items<'h>(
     name: &'h str,
     separator: u8,
 ) -> impl Iterator<Item = &'h [u8]> + 'h {
-    (0..)
-        .map_while(move |i| headers.value(name, i))
-        .flat_map(move |line| line.split(move |&b| b == separator))
-        .map(trim)
-        .filter(|item| !item.is_empty())
+    Lines::get(headers, name).items(separator)
 }
 
 /// Removes spaces and tabs around a value (HTTP's optional whitespace);
@@ -175,6 +282,33 @@ mod tests {
         assert_eq!(items, [&b"v1,a"[..], b"v1,b", b"v2,c"]);
     }
 
+    /// A map that only answers `value`, so it uses the provided `values`.
+    struct ByIndex(Vec<(&'static str, &'static str)>);
+
+    impl Headers for ByIndex {
+        fn value(&self, name: &str, index: usize) -> Option<&[u8]> {
+            self.0.as_slice().value(name, index)
+        }
+    }
+
+    #[test]
+    fn values_agree_with_value_past_the_buffer() {
+        let pairs: Vec<(&str, &str)> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|v| ("sig", *v))
+            .chain([("other", "x")])
+            .collect();
+        let by_index = ByIndex(pairs.clone());
+        for headers in [&pairs as &dyn Headers, &by_index] {
+            let mut out = [&b""[..]; 2];
+            assert_eq!(headers.values_into("SIG", &mut out), 6);
+            assert_eq!(out, [&b"a"[..], b"b"]);
+            let lines: Vec<_> = Lines::get(headers, "sig").iter().collect();
+            assert_eq!(lines, [&b"a"[..], b"b", b"c", b"d", b"e", b"f"]);
+            assert!(Lines::get(headers, "missing").is_empty());
+        }
+    }
+
     #[cfg(feature = "http")]
     #[test]
     fn header_map() {
@@ -182,6 +316,9 @@ mod tests {
         map.append("webhook-signature", "v1,a".parse().unwrap());
         map.append("Webhook-Signature", "v1,b".parse().unwrap());
         assert_eq!(map.value("WEBHOOK-SIGNATURE", 1), Some(&b"v1,b"[..]));
+        let mut out = [&b""[..]; 1];
+        assert_eq!(map.values_into("webhook-signature", &mut out), 2);
+        assert_eq!(out, [&b"v1,a"[..]]);
         assert_eq!(map.value("not a valid name", 0), None);
     }
 }

@@ -20,7 +20,7 @@ use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncodin
 #[cfg(feature = "ed25519")]
 use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, Headers, Lines};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
@@ -161,11 +161,11 @@ impl Verifier {
         let raw_ts = lookup(headers, ts_names)?;
         let signed_at =
             time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(ts_names.0, e))?;
-        let sig_name =
+        let (sig_name, sig_lines) =
             pick(headers, sig_names).ok_or(VerifyError::MissingHeader { name: sig_names.0 })?;
 
         let parts: [&[u8]; 5] = [id, b".", raw_ts, b".", body];
-        let key_index = self.match_signature(headers, sig_name, &parts, now)?;
+        let key_index = self.match_signature(sig_lines, sig_name, &parts, now)?;
 
         self.check.apply(signed_at, now)?;
         let delivery = DeliveryId::from_header(id);
@@ -176,7 +176,7 @@ impl Verifier {
 
     fn match_signature(
         &self,
-        headers: &dyn Headers,
+        headers: Lines<'_>,
         name: &'static str,
         parts: &[&[u8]; 5],
         now: Timestamp,
@@ -188,8 +188,7 @@ impl Verifier {
         };
         let hmac = (!self.secrets.is_empty_keys()).then(|| {
             self.secrets.find(now, parts, target, || {
-                entries(headers, name, b"v1")
-                    .map(|v| crypto::decode_tag::<32>(v?, TagEncoding::Base64))
+                entries(headers, b"v1").map(|v| crypto::decode_tag::<32>(v?, TagEncoding::Base64))
             })
         });
         if let Some(Ok(index)) = hmac {
@@ -226,7 +225,7 @@ impl Verifier {
     #[cfg(feature = "ed25519")]
     fn match_ed25519(
         &self,
-        headers: &dyn Headers,
+        headers: Lines<'_>,
         name: &'static str,
         parts: &[&[u8]; 5],
         now: Timestamp,
@@ -234,7 +233,7 @@ impl Verifier {
         // Each entry costs a full Ed25519 verification per key, so an
         // unauthenticated request may make only a few of them count.
         let decode = || {
-            entries(headers, name, b"v1a")
+            entries(headers, b"v1a")
                 .take(MAX_V1A_ENTRIES)
                 .map(|v| crypto::decode_tag::<64>(v?, TagEncoding::Base64))
         };
@@ -306,30 +305,32 @@ fn lookup<'h>(
     }
 }
 
-fn pick(
-    headers: &dyn Headers,
+fn pick<'h>(
+    headers: &'h dyn Headers,
     (name, fallback): (&'static str, Option<&'static str>),
-) -> Option<&'static str> {
-    if headers::present(headers, name) {
-        return Some(name);
+) -> Option<(&'static str, Lines<'h>)> {
+    let lines = Lines::get(headers, name);
+    if !lines.is_empty() {
+        return Some((name, lines));
     }
-    fallback.filter(|other| headers::present(headers, other))
+    let other = fallback?;
+    let lines = Lines::get(headers, other);
+    (!lines.is_empty()).then_some((other, lines))
 }
 
 /// The values of the list entries of `version`; an entry with no comma
 /// is reported as malformed, since it cannot be told apart from a bad one.
 fn entries<'h>(
-    headers: &'h dyn Headers,
-    name: &'h str,
+    lines: Lines<'h>,
     version: &'h [u8],
 ) -> impl Iterator<Item = Result<&'h [u8], Malformed>> + 'h {
-    headers::list_items(headers, name, b' ').filter_map(move |item| {
-        match item.iter().position(|&b| b == b',') {
+    lines
+        .items(b' ')
+        .filter_map(move |item| match item.iter().position(|&b| b == b',') {
             Some(comma) if &item[..comma] == version => Some(Ok(&item[comma + 1..])),
             Some(_) => None,
             None => Some(Err(Malformed::MissingPart(","))),
-        }
-    })
+        })
 }
 
 timestamp_options!(Verifier);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, Headers, Lines};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
@@ -82,18 +82,21 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
+        // One lookup serves the timestamp and every candidate.
+        let lines = Lines::get(headers, SIGNATURE_HEADER);
+        if lines.is_empty() {
             return Err(VerifyError::MissingHeader {
                 name: SIGNATURE_HEADER,
             });
         }
 
-        let raw_t = timestamp_item(headers)?;
+        let raw_t = timestamp_item(lines)?;
         let signed_at = time::parse_unix_seconds(raw_t)
             .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
 
         let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
+            lines
+                .items(b',')
                 .filter_map(|item| item.strip_prefix(b"v1="))
                 .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
         };
@@ -112,9 +115,9 @@ impl Verifier {
 }
 
 /// The raw digits of the one `t=` item.
-fn timestamp_item(headers: &dyn Headers) -> Result<&[u8], VerifyError> {
+fn timestamp_item<'h>(lines: Lines<'h>) -> Result<&'h [u8], VerifyError> {
     let mut found: Option<&[u8]> = None;
-    for item in headers::list_items(headers, SIGNATURE_HEADER, b',') {
+    for item in lines.items(b',') {
         if let Some(value) = item.strip_prefix(b"t=") {
             let value = headers::trim(value);
             if found.is_some_and(|f| f != value) {
