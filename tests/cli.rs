@@ -317,7 +317,10 @@ fn sign_prints_the_headers_and_reproduces_the_published_signature() {
 
 #[test]
 fn sign_takes_exactly_one_secret_source() {
-    let secret = scratch("one-source.secret", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let secret = scratch(
+        "one-source.secret",
+        b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
     let sign = |extra: &[&std::ffi::OsStr]| {
         let out = run(
             bin()
@@ -379,7 +382,14 @@ fn sign_then_verify(
     assert_eq!(signed.status.code(), Some(0), "{headers}");
     let mut verify = bin();
     verify
-        .args(["verify", "--provider", provider, "--now", "1700000010", "--secret-file"])
+        .args([
+            "verify",
+            "--provider",
+            provider,
+            "--now",
+            "1700000010",
+            "--secret-file",
+        ])
         .arg(secret);
     for line in headers.lines() {
         verify.args(["-H", line]);
@@ -401,7 +411,10 @@ fn sign_and_verify_read_one_secret_file_alike() {
     assert_eq!(tampered.status.code(), Some(1));
 
     // A Standard Webhooks secret is `whsec_` base64 for both.
-    let whsec = scratch("round-trip.secret", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let whsec = scratch(
+        "round-trip.secret",
+        b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
     let out = sign_then_verify("standard-webhooks", "standard_webhooks", &whsec, body, body);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
@@ -450,7 +463,14 @@ fn millisecond_times_are_named_as_such() {
     let secret = scratch("ms.secret", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
     let sign = run(
         bin()
-            .args(["sign", "--id", "m", "--timestamp", "1700000000000", "--secret-file"])
+            .args([
+                "sign",
+                "--id",
+                "m",
+                "--timestamp",
+                "1700000000000",
+                "--secret-file",
+            ])
             .arg(&secret),
         b"{}",
     );
@@ -517,8 +537,14 @@ fn verify_answers_meta_subscription_gets_without_echoing_the_token() {
     let stdout = String::from_utf8(refused.stdout).unwrap();
     let stderr = String::from_utf8(refused.stderr).unwrap();
     assert!(stdout.starts_with("refused\ttoken_mismatch\t"), "{stdout}");
-    assert!(stdout.contains("does not match the configured token"), "{stdout}");
-    assert!(!stdout.contains(token) && !stderr.contains(token), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("does not match the configured token"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(token) && !stderr.contains(token),
+        "{stdout}{stderr}"
+    );
 }
 
 #[cfg(unix)]

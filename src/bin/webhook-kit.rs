@@ -15,8 +15,8 @@ use webhook_kit::conformance::{self, Verdict};
 use webhook_kit::retry::{Jitter, Preset, evaluate_retry_after};
 use webhook_kit::sign::{CustomScheme, HeaderSet, MessageId, Signer, SigningSecret};
 use webhook_kit::{
-    KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, SecretError,
-    Timestamp, VerifierConfig,
+    KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, SecretError, Timestamp,
+    VerifierConfig,
 };
 
 #[derive(Parser)]
@@ -149,7 +149,8 @@ struct VerifyArgs {
     /// The verifier's clock in unix seconds; the system clock by default.
     #[arg(long)]
     now: Option<i64>,
-    /// Read the body from this file; standard input otherwise.
+    /// Read the body from this file; standard input otherwise (a GET or
+    /// HEAD without this option has an empty body).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// Accept the legacy SHA-1 `X-Hub-Signature` of GitHub and Meta when it
@@ -334,7 +335,14 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|h| parse_header(h))
         .collect::<Result<Vec<_>, _>>()?;
-    let body = read_body(args.body_file.as_deref())?;
+    // A handshake GET or HEAD has no body: do not wait for one on a terminal.
+    let bodiless = ["GET", "HEAD"]
+        .iter()
+        .any(|m| args.method.eq_ignore_ascii_case(m));
+    let body = match &args.body_file {
+        None if bodiless => Vec::new(),
+        file => read_body(file.as_deref())?,
+    };
     let mut request = Request::new(&headers, &body).with_method(&args.method);
     if let Some(url) = &args.url {
         request = request.with_url(url);
