@@ -217,11 +217,15 @@ impl fmt::Display for VerifyError {
                 )?;
                 units_hint(f, *age)
             }
-            VerifyError::TokenMismatch { name, keys_tried } => write!(
-                f,
-                "header `{name}` does not match any of the {keys_tried} configured token{}",
-                plural(*keys_tried)
-            ),
+            VerifyError::TokenMismatch { name, keys_tried } => match keys_tried {
+                // An empty value, or every token expired: nothing was compared.
+                0 => write!(f, "header `{name}` does not match any configured token"),
+                1 => write!(f, "header `{name}` does not match the configured token"),
+                n => write!(
+                    f,
+                    "header `{name}` does not match any of the {n} configured tokens"
+                ),
+            },
             VerifyError::UnsupportedAlgorithm { name } => {
                 write!(
                     f,
@@ -283,8 +287,10 @@ impl SignedContent {
     fn mismatch_hint(self) -> &'static str {
         match self {
             SignedContent::Body => {
-                "if the secret is right, the body was most likely re-serialised \
-                 or altered before verification: pass the raw body bytes"
+                "if the secret is right and decoded as the provider's own form (a \
+                 Standard Webhooks, Svix, Clerk or Resend `whsec_` secret is base64, \
+                 not text: `standard_webhooks::parse_secret`), the body was most likely \
+                 re-serialised or altered before verification: pass the raw body bytes"
             }
             SignedContent::UrlAndBody => {
                 "check that the URL is exactly the configured notification URL \
@@ -375,7 +381,8 @@ impl fmt::Display for Malformed {
             Malformed::NotBase64 => f.write_str("the signature is not valid base64"),
             Malformed::WrongLength { expected, actual } => write!(
                 f,
-                "the signature decodes to {actual} bytes, the scheme produces {expected}"
+                "the signature decodes to {actual} byte{}, the scheme produces {expected}",
+                plural(*actual)
             ),
             Malformed::MissingPrefix(prefix) => {
                 write!(f, "the value does not start with `{prefix}`")
@@ -616,5 +623,55 @@ mod tests {
             tolerance: Duration::from_secs(300),
         };
         assert!(far.to_string().contains("milliseconds"), "{far}");
+    }
+
+    #[test]
+    fn counts_agree_in_number() {
+        let tokens = |keys_tried| {
+            VerifyError::TokenMismatch {
+                name: "hub.verify_token",
+                keys_tried,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            tokens(1),
+            "header `hub.verify_token` does not match the configured token"
+        );
+        assert_eq!(
+            tokens(2),
+            "header `hub.verify_token` does not match any of the 2 configured tokens"
+        );
+        assert_eq!(
+            tokens(0),
+            "header `hub.verify_token` does not match any configured token"
+        );
+
+        let one = Malformed::WrongLength {
+            expected: 32,
+            actual: 1,
+        };
+        assert_eq!(
+            one.to_string(),
+            "the signature decodes to 1 byte, the scheme produces 32"
+        );
+        let many = Malformed::WrongLength {
+            expected: 32,
+            actual: 20,
+        };
+        assert!(many.to_string().contains("decodes to 20 bytes"), "{many}");
+    }
+
+    #[test]
+    fn a_body_mismatch_points_at_the_secret_encoding_and_the_raw_body() {
+        let e = VerifyError::SignatureMismatch {
+            keys_tried: 1,
+            keys_expired: 0,
+            signatures: 1,
+            covers: SignedContent::Body,
+        };
+        let text = e.to_string();
+        assert!(text.contains("`whsec_` secret is base64"), "{text}");
+        assert!(text.contains("re-serialised"), "{text}");
     }
 }

@@ -511,7 +511,9 @@ impl VerifierConfig {
         self
     }
 
-    /// Accepts GitHub's legacy SHA-1 header when it is the only one.
+    /// Accepts the legacy SHA-1 `X-Hub-Signature` header of GitHub and Meta
+    /// when it is the only signature header; other providers ignore it.
+    /// Building such a verifier needs the `sha1` feature.
     pub fn allow_legacy_sha1(mut self) -> Self {
         self.allow_legacy_sha1 = true;
         self

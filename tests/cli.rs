@@ -43,16 +43,39 @@ fn scratch(name: &str, contents: &[u8]) -> PathBuf {
 }
 
 #[test]
-fn providers_lists_every_id() {
+fn providers_lists_every_id_and_marks_the_features_this_build_lacks() {
     let out = run(bin().arg("providers"), b"");
     assert!(out.status.success());
-    let listed: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<(&str, Option<&str>)> = stdout
         .lines()
-        .map(str::to_owned)
+        .map(|line| match line.split_once('\t') {
+            Some((id, mark)) => (id, Some(mark)),
+            None => (line, None),
+        })
         .collect();
-    let known: Vec<String> = Provider::ALL.iter().map(|p| p.id().to_owned()).collect();
+    let listed: Vec<&str> = rows.iter().map(|(id, _)| *id).collect();
+    let known: Vec<&str> = Provider::ALL.iter().map(|p| p.id()).collect();
     assert_eq!(listed, known);
+
+    // Whole-provider features, as Cargo.toml and the README's table give them.
+    let expected = [
+        ("discord", "ed25519", cfg!(feature = "ed25519")),
+        ("sendgrid", "p256", cfg!(feature = "p256")),
+        ("plaid", "p256", cfg!(feature = "p256")),
+        ("paypal", "rsa", cfg!(feature = "rsa")),
+        ("twilio", "sha1", cfg!(feature = "sha1")),
+        ("intercom", "sha1", cfg!(feature = "sha1")),
+    ];
+    for (id, feature, enabled) in expected {
+        let mark = rows.iter().find(|(i, _)| *i == id).unwrap().1;
+        let want = format!("needs feature {feature}");
+        assert_eq!(mark, (!enabled).then_some(want.as_str()), "{id}");
+    }
+    // Providers that need no optional feature are never marked.
+    for id in ["github", "stripe", "standard_webhooks", "meta", "custom"] {
+        assert_eq!(rows.iter().find(|(i, _)| *i == id).unwrap().1, None, "{id}");
+    }
 }
 
 #[test]
@@ -290,6 +313,238 @@ fn sign_prints_the_headers_and_reproduces_the_published_signature() {
 
     let no_secret = run(bin().args(["sign", "--id", "m", "--timestamp", "1"]), b"{}");
     assert_eq!(no_secret.status.code(), Some(2));
+}
+
+#[test]
+fn sign_takes_exactly_one_secret_source() {
+    let secret = scratch(
+        "one-source.secret",
+        b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
+    let sign = |extra: &[&std::ffi::OsStr]| {
+        let out = run(
+            bin()
+                .args(["sign", "--id", "m", "--timestamp", "1"])
+                .args(extra),
+            b"{}",
+        );
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8(out.stderr).unwrap()
+    };
+
+    // Neither: one requirement naming the two as alternatives.
+    let neither = sign(&[]);
+    assert!(
+        neither.contains("<--secret-file <SECRET_FILE>|--secret-env <SECRET_ENV>>"),
+        "{neither}"
+    );
+    assert!(!neither.contains("cannot be used with"), "{neither}");
+    // Both: refused as a conflict, and the usage line still offers one or the other.
+    let both = sign(&[
+        "--secret-file".as_ref(),
+        secret.as_os_str(),
+        "--secret-env".as_ref(),
+        "HOME".as_ref(),
+    ]);
+    assert!(both.contains("cannot be used with"), "{both}");
+    assert!(
+        both.contains("<--secret-file <SECRET_FILE>|--secret-env <SECRET_ENV>>"),
+        "{both}"
+    );
+}
+
+/// Signs `body` with `sign`, then verifies the printed headers over
+/// `received` with `verify`, both reading the one secret file with their
+/// defaults.
+fn sign_then_verify(
+    scheme: &str,
+    provider: &str,
+    secret: &Path,
+    body: &[u8],
+    received: &[u8],
+) -> Output {
+    let signed = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "msg_round_trip",
+                "--timestamp",
+                "1700000000",
+                "--scheme",
+                scheme,
+                "--secret-file",
+            ])
+            .arg(secret),
+        body,
+    );
+    let headers = String::from_utf8(signed.stdout).unwrap();
+    assert_eq!(signed.status.code(), Some(0), "{headers}");
+    let mut verify = bin();
+    verify
+        .args([
+            "verify",
+            "--provider",
+            provider,
+            "--now",
+            "1700000010",
+            "--secret-file",
+        ])
+        .arg(secret);
+    for line in headers.lines() {
+        verify.args(["-H", line]);
+    }
+    run(&mut verify, received)
+}
+
+#[test]
+fn sign_and_verify_read_one_secret_file_alike() {
+    let body = br#"{"type":"invoice.paid"}"#;
+
+    // A custom scheme's secret is text for both commands.
+    let text = scratch("custom.secret", b"a-custom-scheme-secret-of-32-bytes\n");
+    let out = sign_then_verify("custom", "custom", &text, body, body);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with("valid\tprovider=custom"), "{stdout}");
+    let tampered = sign_then_verify("custom", "custom", &text, body, b"{}");
+    assert_eq!(tampered.status.code(), Some(1));
+
+    // A Standard Webhooks secret is `whsec_` base64 for both.
+    let whsec = scratch(
+        "round-trip.secret",
+        b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
+    let out = sign_then_verify("standard-webhooks", "standard_webhooks", &whsec, body, body);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("delivery_id\tmsg_round_trip"), "{stdout}");
+
+    // `--key-encoding` overrides the default on the signing side.
+    let custom_b64 = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "m",
+                "--timestamp",
+                "1700000000",
+                "--scheme",
+                "custom",
+                "--key-encoding",
+                "whsec_base64",
+                "--secret-file",
+            ])
+            .arg(&whsec),
+        body,
+    );
+    assert_eq!(custom_b64.status.code(), Some(0));
+    let decoded = String::from_utf8(custom_b64.stdout).unwrap();
+    let as_text = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "m",
+                "--timestamp",
+                "1700000000",
+                "--scheme",
+                "custom",
+                "--secret-file",
+            ])
+            .arg(&whsec),
+        body,
+    );
+    assert_ne!(decoded, String::from_utf8(as_text.stdout).unwrap());
+}
+
+#[test]
+fn millisecond_times_are_named_as_such() {
+    let secret = scratch("ms.secret", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let sign = run(
+        bin()
+            .args([
+                "sign",
+                "--id",
+                "m",
+                "--timestamp",
+                "1700000000000",
+                "--secret-file",
+            ])
+            .arg(&secret),
+        b"{}",
+    );
+    assert_eq!(sign.status.code(), Some(2));
+    let stderr = String::from_utf8(sign.stderr).unwrap();
+    assert!(stderr.contains("looks like milliseconds"), "{stderr}");
+
+    let verify = run(
+        bin()
+            .args([
+                "verify",
+                "--provider",
+                "standard_webhooks",
+                "--now",
+                "1700000000000",
+                "--secret-file",
+            ])
+            .arg(&secret),
+        b"{}",
+    );
+    assert_eq!(verify.status.code(), Some(2));
+    let stderr = String::from_utf8(verify.stderr).unwrap();
+    assert!(stderr.contains("looks like milliseconds"), "{stderr}");
+}
+
+#[test]
+fn verify_answers_meta_subscription_gets_without_echoing_the_token() {
+    let token = "my-chosen-verify-token-7Qx";
+    let get = |query: &str| {
+        let url = format!("https://127.0.0.1/meta?{query}");
+        run(
+            bin().args([
+                "verify",
+                "--provider",
+                "meta",
+                "--verify-token",
+                token,
+                "--method",
+                "GET",
+                "--url",
+                &url,
+            ]),
+            b"",
+        )
+    };
+
+    let ok = get(&format!(
+        "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={token}"
+    ));
+    let stdout = String::from_utf8(ok.stdout).unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("handshake\tstatus=200\ttext/plain\t1158201444\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("handshake_header\tX-Content-Type-Options\tnosniff"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(token), "{stdout}");
+
+    let refused = get("hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess");
+    assert_eq!(refused.status.code(), Some(1));
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(stdout.starts_with("refused\ttoken_mismatch\t"), "{stdout}");
+    assert!(
+        stdout.contains("does not match the configured token"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(token) && !stderr.contains(token),
+        "{stdout}{stderr}"
+    );
 }
 
 #[cfg(unix)]

@@ -1,5 +1,5 @@
-//! `webhook-kit`: verify a captured delivery, list providers, and run
-//! conformance vector files.
+//! `webhook-kit`: verify a captured delivery, sign a payload, list
+//! providers, run conformance vector files, and print retry schedules.
 //!
 //! Exit status: 0 for success (a valid delivery, every case passed), 1 when
 //! a delivery is refused or a case failed, 2 for usage, configuration or
@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use webhook_kit::conformance::{self, Verdict};
 use webhook_kit::retry::{Jitter, Preset, evaluate_retry_after};
 use webhook_kit::sign::{CustomScheme, HeaderSet, MessageId, Signer, SigningSecret};
 use webhook_kit::{
-    KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, Timestamp,
+    KeyFormat, Keyring, Outcome, Provider, Request, Secret, SecretEncoding, SecretError, Timestamp,
     VerifierConfig,
 };
 
@@ -38,7 +38,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// List every provider id this build knows.
+    /// List every provider id; an id whose crate feature this build lacks
+    /// is followed by a tab and `needs feature <name>`.
     Providers,
     /// Verify one captured delivery.
     Verify(Box<VerifyArgs>),
@@ -55,26 +56,37 @@ enum Command {
         #[arg(long)]
         jitter: Option<String>,
     },
-    /// Print the delay a response's `Retry-After` leads to, before jitter.
+    /// Print the delay a response's `Retry-After` leads to, before jitter,
+    /// as `delay_s=<seconds> malformed=<true|false>`.
+    ///
+    /// `delay_s` is the larger of the scheduled delay and the header's, at
+    /// most `--cap`; `malformed=true` means the value was neither seconds
+    /// nor an HTTP date and only the scheduled delay applies.
     RetryAfter {
-        /// The response status.
+        /// The response status (the header is honoured on 429 and 503).
         #[arg(long)]
         status: u16,
-        /// The scheduled delay in seconds.
+        /// The delay the retry schedule gives this attempt, in seconds.
         #[arg(long)]
         scheduled: u64,
         /// The longest delay a `Retry-After` may impose, in seconds.
         #[arg(long)]
         cap: u64,
-        /// The time of the response, unix seconds.
+        /// The time of the response, unix seconds (an HTTP date is measured from it).
         #[arg(long)]
         now: i64,
-        /// The header's value.
+        /// The header's value: seconds or an HTTP date.
         value: String,
     },
 }
 
 #[derive(Args)]
+#[command(group(
+    ArgGroup::new("secret")
+        .args(["secret_file", "secret_env"])
+        .required(true)
+        .multiple(false)
+))]
 struct SignArgs {
     /// The message id, the same on every attempt of one message.
     #[arg(long)]
@@ -83,12 +95,14 @@ struct SignArgs {
     #[arg(long)]
     timestamp: i64,
     /// Read the signing secret from this file (one trailing line ending is removed).
-    #[arg(long, group = "key", required = true)]
+    #[arg(long)]
     secret_file: Option<PathBuf>,
     /// Read the signing secret from this environment variable.
-    #[arg(long, group = "key", required = true)]
+    #[arg(long)]
     secret_env: Option<String>,
-    /// How the secret is encoded; `whsec_base64` by default.
+    /// How the secret is encoded (`utf8`, `whsec_base64`, `base64`, `hex`);
+    /// by default the form `verify` reads for the same scheme: `whsec_base64`
+    /// for `standard-webhooks` and `svix`, `utf8` (text) for `custom`.
     #[arg(long)]
     key_encoding: Option<String>,
     /// `standard-webhooks` (the default), `svix` (the `svix-*` headers) or
@@ -119,6 +133,10 @@ struct VerifyArgs {
     /// `hex_ed25519_public_key`, ...); the provider's own form by default.
     #[arg(long)]
     key_encoding: Option<String>,
+    /// A verify token a subscription GET may present (Meta's
+    /// `hub.verify_token`); repeat for more. It is compared, never printed.
+    #[arg(long = "verify-token", value_name = "TOKEN")]
+    verify_tokens: Vec<String>,
     /// A request header, `Name: value`; repeat for more.
     #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
@@ -131,10 +149,12 @@ struct VerifyArgs {
     /// The verifier's clock in unix seconds; the system clock by default.
     #[arg(long)]
     now: Option<i64>,
-    /// Read the body from this file; standard input otherwise.
+    /// Read the body from this file; standard input otherwise (a GET or
+    /// HEAD without this option has an empty body).
     #[arg(long)]
     body_file: Option<PathBuf>,
-    /// Accept GitHub's legacy SHA-1 header.
+    /// Accept the legacy SHA-1 `X-Hub-Signature` of GitHub and Meta when it
+    /// is the only signature header.
     #[arg(long)]
     allow_legacy_sha1: bool,
 }
@@ -153,12 +173,12 @@ fn main() -> ExitCode {
             cap,
             now,
             value,
-        } => {
+        } => unix_seconds("--now", now).map(|now| {
             let eval = evaluate_retry_after(
                 status,
                 Duration::from_secs(scheduled),
                 Duration::from_secs(cap),
-                Timestamp::from_unix_seconds(now),
+                now,
                 Some(value.as_bytes()),
             );
             println!(
@@ -166,8 +186,8 @@ fn main() -> ExitCode {
                 eval.delay.as_secs(),
                 eval.is_malformed()
             );
-            Ok(ExitCode::SUCCESS)
-        }
+            ExitCode::SUCCESS
+        }),
     };
     match result {
         Ok(code) => code,
@@ -181,9 +201,38 @@ fn main() -> ExitCode {
 fn providers() -> Result<ExitCode, String> {
     let mut out = io::stdout().lock();
     for provider in Provider::ALL {
-        writeln!(out, "{}", provider.id()).map_err(|e| e.to_string())?;
+        match needed_feature(*provider) {
+            Some(feature) => writeln!(out, "{}\tneeds feature {feature}", provider.id()),
+            None => writeln!(out, "{}", provider.id()),
+        }
+        .map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The crate feature this build lacks to verify `provider` at all, if any.
+///
+/// Asks the registry itself, so the answer cannot drift from it: a
+/// provider whose feature is off refuses any configuration with
+/// `SecretError::FeatureDisabled` before it looks at the key.
+fn needed_feature(provider: Provider) -> Option<&'static str> {
+    let probe = VerifierConfig::new().with_secret("probe");
+    match provider.verifier(&probe) {
+        Err(SecretError::FeatureDisabled(feature)) => Some(feature),
+        _ => None,
+    }
+}
+
+/// A unix-seconds argument as a [`Timestamp`], refusing a value that is
+/// plainly milliseconds with the words the verifiers use for it.
+fn unix_seconds(flag: &str, seconds: i64) -> Result<Timestamp, String> {
+    // 13 digits: 2001-09-09 onwards in milliseconds, the year 33658 in seconds.
+    if (1_000_000_000_000..10_000_000_000_000).contains(&seconds) {
+        return Err(format!(
+            "{flag} {seconds} has 13 digits and looks like milliseconds; seconds are expected"
+        ));
+    }
+    Ok(Timestamp::from_unix_seconds(seconds))
 }
 
 fn conformance_files(files: &[PathBuf]) -> Result<ExitCode, String> {
@@ -266,9 +315,14 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
             Some(_) => return Err("--public-key takes a public key encoding".to_owned()),
         };
     }
-    let key = read_key(args)?;
     let mut config = VerifierConfig::new();
-    config.push_key(key, format, None);
+    // Meta's subscription GET needs only a verify token, no App Secret.
+    if let Some(key) = read_key(args)? {
+        config.push_key(key, format, None);
+    }
+    for token in &args.verify_tokens {
+        config = config.with_verify_token(token.as_str());
+    }
     if args.allow_legacy_sha1 {
         config = config.allow_legacy_sha1();
     }
@@ -281,14 +335,22 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|h| parse_header(h))
         .collect::<Result<Vec<_>, _>>()?;
-    let body = read_body(args.body_file.as_deref())?;
+    // A handshake GET or HEAD has no body: do not wait for one on a terminal.
+    let bodiless = ["GET", "HEAD"]
+        .iter()
+        .any(|m| args.method.eq_ignore_ascii_case(m));
+    let body = match &args.body_file {
+        None if bodiless => Vec::new(),
+        file => read_body(file.as_deref())?,
+    };
     let mut request = Request::new(&headers, &body).with_method(&args.method);
     if let Some(url) = &args.url {
         request = request.with_url(url);
     }
-    let now = args
-        .now
-        .map_or_else(Timestamp::now, Timestamp::from_unix_seconds);
+    let now = match args.now {
+        Some(seconds) => unix_seconds("--now", seconds)?,
+        None => Timestamp::now(),
+    };
 
     match verifier.verify_request(&request, now) {
         Ok(outcome) => {
@@ -318,7 +380,8 @@ fn print_outcome(outcome: &Outcome) {
     }
     if let Some(handshake) = outcome.handshake() {
         println!(
-            "handshake\t{}\t{}",
+            "handshake\tstatus={}\t{}\t{}",
+            handshake.status(),
             handshake.content_type(),
             handshake.body()
         );
@@ -328,14 +391,22 @@ fn print_outcome(outcome: &Outcome) {
     }
 }
 
-fn read_key(args: &VerifyArgs) -> Result<String, String> {
+/// The key to verify with; none is needed when only verify tokens are given.
+fn read_key(args: &VerifyArgs) -> Result<Option<String>, String> {
     if let Some(key) = read_secret(args.secret_file.as_deref(), args.secret_env.as_deref())? {
-        return Ok(key);
+        return Ok(Some(key));
     }
     if let Some(key) = &args.public_key {
-        return Ok(key.clone());
+        return Ok(Some(key.clone()));
     }
-    Err("one of --secret-file, --secret-env or --public-key is required".to_owned())
+    if args.verify_tokens.is_empty() {
+        return Err(
+            "one of --secret-file, --secret-env or --public-key is required \
+             (or --verify-token, for a subscription GET)"
+                .to_owned(),
+        );
+    }
+    Ok(None)
 }
 
 /// The secret from a file or an environment variable, never the command line.
@@ -361,32 +432,39 @@ fn read_secret(file: Option<&Path>, env: Option<&str>) -> Result<Option<String>,
 }
 
 fn sign(args: &SignArgs) -> Result<ExitCode, String> {
+    let scheme = args.scheme.replace('_', "-");
+    // The same default as `verify` for the same scheme: Standard Webhooks
+    // secrets are `whsec_` base64, a custom scheme's secret is text.
+    let default_encoding = match scheme.as_str() {
+        "standard-webhooks" | "svix" => SecretEncoding::WhsecBase64,
+        "custom" => SecretEncoding::Utf8,
+        other => {
+            return Err(format!(
+                "unknown scheme `{other}` (standard-webhooks, svix, custom)"
+            ));
+        }
+    };
     let text = read_secret(args.secret_file.as_deref(), args.secret_env.as_deref())?
         .ok_or("one of --secret-file or --secret-env is required")?;
     let encoding = match &args.key_encoding {
         Some(id) => {
             SecretEncoding::from_id(id).ok_or_else(|| format!("unknown key encoding `{id}`"))?
         }
-        None => SecretEncoding::WhsecBase64,
+        None => default_encoding,
     };
     let secret = Secret::parse(&text, encoding).map_err(|e| format!("secret: {e}"))?;
     let secret = SigningSecret::from_secret(secret).map_err(|e| format!("secret: {e}"))?;
     let id = MessageId::new(args.id.as_str()).map_err(|e| e.to_string())?;
     let body = read_body(args.body_file.as_deref())?;
-    let at = Timestamp::from_unix_seconds(args.timestamp);
+    let at = unix_seconds("--timestamp", args.timestamp)?;
     let keys = Keyring::from(secret);
 
-    let headers = match args.scheme.replace('_', "-").as_str() {
-        "standard-webhooks" => Signer::new(keys).sign(&id, at, &body),
+    let headers = match scheme.as_str() {
         "svix" => Signer::new(keys)
             .with_header_set(HeaderSet::Svix)
             .sign(&id, at, &body),
         "custom" => CustomScheme::new().sign(&keys, &id, at, &body),
-        other => {
-            return Err(format!(
-                "unknown scheme `{other}` (standard-webhooks, svix, custom)"
-            ));
-        }
+        _ => Signer::new(keys).sign(&id, at, &body),
     }
     .map_err(|e| e.to_string())?;
 
