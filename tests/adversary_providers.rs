@@ -184,3 +184,64 @@ mod paypal {
         );
     }
 }
+
+#[cfg(feature = "rsa")]
+mod paypal_cert_url {
+    use webhook_kit::providers::paypal::trusted_cert_url;
+
+    fn check(url: &str) -> Result<String, String> {
+        let headers = [("PAYPAL-CERT-URL", url)];
+        trusted_cert_url(&headers)
+            .map(str::to_owned)
+            .map_err(|e| e.code().to_owned())
+    }
+
+    #[test]
+    fn look_alike_hosts_are_refused() {
+        for url in [
+            "https://paypal.com.evil.test/cert",
+            "https://evilpaypal.com/cert",
+            "https://api.paypal.com@evil.test/cert",
+            "https://evil.test#@api.paypal.com/cert",
+            "https://evil.test?@api.paypal.com/cert",
+            "https://api.paypal.com:8443/cert",
+            "http://api.paypal.com/cert",
+            "https://user@api.paypal.com/cert",
+            "https://api.paypal.com./cert",
+            "https://[::1]/cert",
+            "https://127.0.0.1/cert",
+            "https://api.paypal.com%2eevil.test/cert",
+            "https://evil.test%2fapi.paypal.com/cert",
+            "HTTPS://evil.test/.paypal.com",
+            "https://api.pаypal.com/cert",
+        ] {
+            assert!(check(url).is_err(), "{url} was trusted: {:?}", check(url));
+        }
+        for url in [
+            "https://api.paypal.com/v1/notifications/certs/CERT-1",
+            "https://API.PAYPAL.COM/v1/notifications/certs/CERT-1",
+            "https://api.paypal.com:443/v1/notifications/certs/CERT-1",
+        ] {
+            assert!(check(url).is_ok(), "{url} was refused: {:?}", check(url));
+        }
+    }
+
+    /// The caller fetches the certificate from the text this returns. A URL
+    /// the WHATWG parser reads as on paypal.com but an RFC 3986 parser reads
+    /// as on another host (a backslash before `@`, a tab or newline inside
+    /// the host) must not come back as trusted text.
+    #[test]
+    fn trusted_text_means_the_same_host_to_every_parser() {
+        for url in [
+            "https://api.paypal.com\\@evil.test/cert",
+            "https://evil.test\\.api.paypal.com/cert",
+            "https://api.pay\tpal.com/cert",
+            "https://api.paypal.com\\\\evil.test/cert",
+        ] {
+            if let Ok(text) = check(url) {
+                let plain = text.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+                assert!(plain, "{url:?} came back trusted as {text:?}");
+            }
+        }
+    }
+}
