@@ -245,3 +245,242 @@ mod paypal_cert_url {
         }
     }
 }
+
+mod registry {
+    use proptest::prelude::*;
+    use webhook_kit::{KeyFormat, Provider, Request, SecretEncoding, Timestamp, VerifierConfig};
+
+    fn formats() -> Vec<Option<KeyFormat>> {
+        let mut all = vec![
+            None,
+            Some(KeyFormat::Ed25519Hex),
+            Some(KeyFormat::Ed25519Whpk),
+            Some(KeyFormat::SpkiBase64),
+            Some(KeyFormat::Pem),
+            Some(KeyFormat::Jwk),
+            Some(KeyFormat::PublicKeyHex),
+        ];
+        for id in [
+            "utf8",
+            "hex",
+            "base64",
+            "whsec_base64",
+            "v1_whsec_base64",
+            "base64url",
+        ] {
+            if let Some(e) = SecretEncoding::from_id(id) {
+                all.push(Some(KeyFormat::Secret(e)));
+            }
+        }
+        all
+    }
+
+    fn key_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".{0,80}",
+            "[0-9a-f]{0,70}",
+            "(whsec_|whpk_|v1,whsec_)?[A-Za-z0-9+/=_-]{0,90}",
+            r#"\{"kty":"(EC|RSA|OKP)","crv":"(P-256|P-384|Ed25519)","x":"[A-Za-z0-9_-]{0,50}","y":"[A-Za-z0-9_-]{0,50}"(,"kid":"[a-z]{0,5}")?\}"#,
+            "-----BEGIN (PUBLIC KEY|CERTIFICATE|RSA PUBLIC KEY)-----\n[A-Za-z0-9+/=\n]{0,200}\n-----END (PUBLIC KEY|CERTIFICATE|RSA PUBLIC KEY)-----\n?",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Any key text in any format: every provider gives a verifier or a
+        /// typed error, never a panic, and the text shows nowhere.
+        #[test]
+        fn any_key_text_builds_or_fails_typed(
+            texts in proptest::collection::vec(key_text(), 1..3),
+            format_index in proptest::collection::vec(0usize..16, 1..3),
+            token in proptest::option::of("[a-z]{0,8}"),
+        ) {
+            let formats = formats();
+            for &provider in Provider::ALL {
+                let mut config = VerifierConfig::new();
+                for (i, text) in texts.iter().enumerate() {
+                    let format = formats[format_index[i % format_index.len()] % formats.len()];
+                    config.push_key(text.clone(), format, None);
+                }
+                if let Some(t) = &token {
+                    config = config.with_verify_token(t.clone());
+                }
+                match provider.verifier(&config) {
+                    Ok(verifier) => {
+                        let shown = format!("{verifier:?}");
+                        for text in texts.iter().filter(|t| t.len() >= 12) {
+                            prop_assert!(!shown.contains(text.as_str()), "{provider}: key in Debug {shown}");
+                        }
+                        let headers = [("Content-Type", "application/json")];
+                        let request = Request::new(&headers, b"{}").with_url("https://127.0.0.1/h");
+                        if let Err(e) = verifier.verify_request(&request, Timestamp::from_unix_seconds(1_700_000_000)) {
+                            let shown = format!("{e} {e:?}");
+                            for text in texts.iter().filter(|t| t.len() >= 12) {
+                                prop_assert!(!shown.contains(text.as_str()), "{provider}: key in error {shown}");
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let shown = format!("{e} {e:?}");
+                        prop_assert!(!shown.is_empty());
+                        for text in texts.iter().filter(|t| t.len() >= 12) {
+                            prop_assert!(!shown.contains(text.as_str()), "{provider}: key in SecretError {shown}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// SHA-256 written out, so a digest can be continued from its output
+/// (length extension) without the secret that started it.
+mod sha256_ext {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+
+    fn compress(state: &mut [u32; 8], block: &[u8]) {
+        let mut w = [0u32; 64];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes([block[4 * i], block[4 * i + 1], block[4 * i + 2], block[4 * i + 3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            h = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+            *s = s.wrapping_add(v);
+        }
+    }
+
+    /// The padding SHA-256 appends to a message of `len` bytes.
+    pub fn padding(len: usize) -> Vec<u8> {
+        let mut pad = vec![0x80u8];
+        while (len + pad.len()) % 64 != 56 {
+            pad.push(0);
+        }
+        pad.extend_from_slice(&((len as u64) * 8).to_be_bytes());
+        pad
+    }
+
+    /// Continues the digest `known` of a `prior_len`-byte message (padding
+    /// included in what it covered) with `suffix`.
+    pub fn extend(known: [u8; 32], prior_len: usize, suffix: &[u8]) -> [u8; 32] {
+        let mut state = [0u32; 8];
+        for (i, s) in state.iter_mut().enumerate() {
+            *s = u32::from_be_bytes([known[4 * i], known[4 * i + 1], known[4 * i + 2], known[4 * i + 3]]);
+        }
+        let glued = prior_len + padding(prior_len).len();
+        let mut tail = suffix.to_vec();
+        tail.extend(padding(glued + suffix.len()));
+        for block in tail.chunks(64) {
+            compress(&mut state, block);
+        }
+        let mut out = [0u8; 32];
+        for (i, s) in state.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&s.to_be_bytes());
+        }
+        out
+    }
+
+    pub fn digest(message: &[u8]) -> [u8; 32] {
+        let iv = [
+            0x6a09e667u32, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+            0x5be0cd19,
+        ];
+        let mut state = iv;
+        let mut all = message.to_vec();
+        all.extend(padding(message.len()));
+        for block in all.chunks(64) {
+            compress(&mut state, block);
+        }
+        let mut out = [0u8; 32];
+        for (i, s) in state.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&s.to_be_bytes());
+        }
+        out
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn own_sha256_matches_a_value_computed_outside_the_crate() {
+    // python3 -c 'import hashlib; print(hashlib.sha256(b"abc").hexdigest())'
+    assert_eq!(
+        hex(&sha256_ext::digest(b"abc")),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+/// HubSpot v1 is SHA-256(client secret || body), not an HMAC: from one
+/// genuine v1 signature anyone who guesses the secret's length (a UUID:
+/// 36 characters) signs the body with SHA-256 padding and any suffix.
+/// `covers()` says `Body` for the extended body.
+#[test]
+fn hubspot_v1_refuses_a_length_extended_body() {
+    let secret = "6f2c4e1a-7b3d-4c9e-8a15-0d2e3f4a5b6c";
+    let body = br#"[{"eventId":1,"subscriptionType":"contact.creation","objectId":123}]"#;
+    let mut signed = secret.as_bytes().to_vec();
+    signed.extend_from_slice(body);
+    // The genuine header, as HubSpot would send it.
+    let genuine = sha256_ext::digest(&signed);
+
+    // The attacker's side: the body, the header and a guessed length only.
+    let prior = secret.len() + body.len();
+    let suffix = br#",{"eventId":2,"subscriptionType":"deal.deletion","objectId":999}]"#;
+    let mut forged = body.to_vec();
+    forged.extend(sha256_ext::padding(prior));
+    forged.extend_from_slice(suffix);
+    let forged_sig = hex(&sha256_ext::extend(genuine, prior, suffix));
+
+    let config = VerifierConfig::new().with_secret(secret);
+    let verifier = Provider::Hubspot.verifier(&config).unwrap();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let genuine_hex = hex(&genuine);
+    let ok = [
+        ("X-HubSpot-Signature", genuine_hex.as_str()),
+        ("X-HubSpot-Signature-Version", "v1"),
+    ];
+    assert!(verifier.verify_request(&Request::new(&ok, body), now).is_ok());
+    let headers = [
+        ("X-HubSpot-Signature", forged_sig.as_str()),
+        ("X-HubSpot-Signature-Version", "v1"),
+    ];
+    let result = verifier.verify_request(&Request::new(&headers, &forged), now);
+    assert!(
+        result.is_err(),
+        "a length-extended body verified as {result:?}"
+    );
+}
