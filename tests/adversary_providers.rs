@@ -484,3 +484,141 @@ fn hubspot_v1_refuses_a_length_extended_body() {
         "a length-extended body verified as {result:?}"
     );
 }
+
+/// ECDSA signatures are malleable: with (r, s) valid, so is (r, n - s).
+#[cfg(feature = "p256")]
+mod ecdsa_malleability {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+    /// The order of the P-256 group.
+    const N: [u8; 32] = [
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63,
+        0x25, 0x51,
+    ];
+
+    fn n_minus(s: &[u8; 32]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let mut d = i16::from(N[i]) - i16::from(s[i]) - borrow;
+            borrow = if d < 0 {
+                d += 256;
+                1
+            } else {
+                0
+            };
+            out[i] = u8::try_from(d).unwrap();
+        }
+        out
+    }
+
+    fn fixed(int: &[u8]) -> [u8; 32] {
+        let int = &int[int.len().saturating_sub(32)..];
+        let mut out = [0u8; 32];
+        out[32 - int.len()..].copy_from_slice(int);
+        out
+    }
+
+    fn der_int(v: &[u8; 32]) -> Vec<u8> {
+        let start = v.iter().position(|b| *b != 0).unwrap_or(31);
+        let mut body = v[start..].to_vec();
+        if body[0] & 0x80 != 0 {
+            body.insert(0, 0);
+        }
+        let mut out = vec![0x02, u8::try_from(body.len()).unwrap()];
+        out.extend(body);
+        out
+    }
+
+    /// Re-encodes a DER ECDSA signature with s replaced by n - s.
+    fn malleate_der(der: &[u8]) -> Vec<u8> {
+        assert_eq!(der[0], 0x30);
+        let r_len = usize::from(der[3]);
+        let r = &der[4..4 + r_len];
+        let s_at = 4 + r_len;
+        let s_len = usize::from(der[s_at + 1]);
+        let s = &der[s_at + 2..s_at + 2 + s_len];
+        let mut inner = der_int(&fixed(r));
+        inner.extend(der_int(&n_minus(&fixed(s))));
+        let mut out = vec![0x30, u8::try_from(inner.len()).unwrap()];
+        out.extend(inner);
+        out
+    }
+
+    fn fixture(name: &str) -> serde_json::Value {
+        let all: serde_json::Value =
+            serde_json::from_str(include_str!("fixtures/asymmetric.json")).unwrap();
+        all[name].clone()
+    }
+
+    /// SendGrid sends no delivery id and by default checks no window;
+    /// `signature_fingerprint` is documented as what a replay guard keys
+    /// on. The same delivery, re-sent with (r, n - s), must not pass as a
+    /// new message.
+    #[test]
+    fn sendgrid_replay_with_the_mirrored_signature_keeps_its_fingerprint() {
+        let f = fixture("sendgrid");
+        let t = |n: &str| f[n].as_str().unwrap().to_owned();
+        let config = VerifierConfig::new().with_secret(t("public_key_base64_der"));
+        let verifier = Provider::Sendgrid.verifier(&config).unwrap();
+        let now = Timestamp::from_unix_seconds(f["timestamp"].as_str().map_or_else(
+            || f["timestamp"].as_i64().unwrap(),
+            |s| s.parse().unwrap(),
+        ));
+        let ts = t("timestamp");
+        let sig = t("signature");
+        let body = t("body");
+        let headers = [
+            ("X-Twilio-Email-Event-Webhook-Signature", sig.as_str()),
+            ("X-Twilio-Email-Event-Webhook-Timestamp", ts.as_str()),
+        ];
+        let first = verifier
+            .verify_request(&Request::new(&headers, body.as_bytes()), now)
+            .unwrap();
+        let mirrored = STANDARD.encode(malleate_der(&STANDARD.decode(&sig).unwrap()));
+        assert_ne!(mirrored, sig);
+        let headers = [
+            ("X-Twilio-Email-Event-Webhook-Signature", mirrored.as_str()),
+            ("X-Twilio-Email-Event-Webhook-Timestamp", ts.as_str()),
+        ];
+        if let Ok(again) = verifier.verify_request(&Request::new(&headers, body.as_bytes()), now) {
+            assert_eq!(
+                again.verified().unwrap().signature_fingerprint(),
+                first.verified().unwrap().signature_fingerprint(),
+                "the replayed delivery has a new fingerprint"
+            );
+        }
+    }
+
+    /// Plaid's JWT signature is r || s: the same replay within the window.
+    #[test]
+    fn plaid_replay_with_the_mirrored_signature_keeps_its_fingerprint() {
+        let f = fixture("plaid");
+        let t = |n: &str| f[n].as_str().unwrap().to_owned();
+        let config = VerifierConfig::new().with_secret(t("jwk"));
+        let verifier = Provider::Plaid.verifier(&config).unwrap();
+        let now = Timestamp::from_unix_seconds(f["iat"].as_i64().unwrap() + 60);
+        let jwt = t("valid");
+        let body = t("body");
+        let headers = [("Plaid-Verification", jwt.as_str())];
+        let first = verifier
+            .verify_request(&Request::new(&headers, body.as_bytes()), now)
+            .unwrap();
+        let (signing_input, sig) = jwt.rsplit_once('.').unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        let mut mirrored = raw[..32].to_vec();
+        mirrored.extend(n_minus(&fixed(&raw[32..])));
+        let forged = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(&mirrored));
+        let headers = [("Plaid-Verification", forged.as_str())];
+        if let Ok(again) = verifier.verify_request(&Request::new(&headers, body.as_bytes()), now) {
+            assert_eq!(
+                again.verified().unwrap().signature_fingerprint(),
+                first.verified().unwrap().signature_fingerprint(),
+                "the replayed delivery has a new fingerprint"
+            );
+        }
+    }
+}
