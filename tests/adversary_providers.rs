@@ -622,3 +622,24 @@ mod ecdsa_malleability {
         }
     }
 }
+
+/// Asana's handshake hands over the secret later deliveries are signed
+/// with (`X-Hook-Secret`); the handshake carries it as a reply header, and
+/// its `Debug` (what a `tracing` field or a log line prints) must not show it.
+#[test]
+fn asana_hook_secret_does_not_show_in_debug() {
+    let config = VerifierConfig::new().with_secret("asana-existing-hook-secret");
+    let verifier = Provider::Asana.verifier(&config).unwrap();
+    let hook_secret = "b537207f20cbfa02357cf448134da559e8bd39d61597dcd5631b8012eae53e81";
+    let headers = [("X-Hook-Secret", hook_secret)];
+    let outcome = verifier
+        .verify_request(&Request::new(&headers, b""), Timestamp::UNIX_EPOCH)
+        .unwrap();
+    let handshake = outcome.handshake().unwrap();
+    assert!(handshake.headers().any(|(_, v)| v == hook_secret));
+    let shown = format!("{outcome:?}");
+    assert!(
+        !shown.contains(hook_secret),
+        "the hook secret is in Debug: {shown}"
+    );
+}
