@@ -677,3 +677,44 @@ fn asana_hook_secret_does_not_show_in_debug() {
         "the hook secret is in Debug: {shown}"
     );
 }
+
+/// HubSpot v2 is SHA-256(client secret || method || URI || body): the same
+/// extension appends to the body of a captured v2 delivery.
+#[test]
+fn hubspot_v2_refuses_a_length_extended_body() {
+    let secret = "6f2c4e1a-7b3d-4c9e-8a15-0d2e3f4a5b6c";
+    let uri = "https://hooks.example.com/hubspot?portal=62515";
+    let body = br#"{"objectId":123,"properties":{"stage":"open"}}"#;
+    let mut signed = secret.as_bytes().to_vec();
+    signed.extend_from_slice(b"POST");
+    signed.extend_from_slice(uri.as_bytes());
+    signed.extend_from_slice(body);
+    let genuine = sha256_ext::digest(&signed);
+
+    let prior = signed.len();
+    let suffix = br#"{"objectId":123,"properties":{"stage":"closedwon","amount":"1"}}"#;
+    let mut forged = body.to_vec();
+    forged.extend(sha256_ext::padding(prior));
+    forged.extend_from_slice(suffix);
+    let forged_sig = hex(&sha256_ext::extend(genuine, prior, suffix));
+
+    let config = VerifierConfig::new().with_secret(secret);
+    let verifier = Provider::Hubspot.verifier(&config).unwrap();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let genuine_hex = hex(&genuine);
+    let ok = [
+        ("X-HubSpot-Signature", genuine_hex.as_str()),
+        ("X-HubSpot-Signature-Version", "v2"),
+    ];
+    let request = Request::new(&ok, body).with_url(uri);
+    assert!(verifier.verify_request(&request, now).is_ok());
+    let headers = [
+        ("X-HubSpot-Signature", forged_sig.as_str()),
+        ("X-HubSpot-Signature-Version", "v2"),
+    ];
+    let result = verifier.verify_request(&Request::new(&headers, &forged).with_url(uri), now);
+    assert!(
+        result.is_err(),
+        "a length-extended body verified as {result:?}"
+    );
+}
