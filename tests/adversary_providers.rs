@@ -718,3 +718,77 @@ fn hubspot_v2_refuses_a_length_extended_body() {
         "a length-extended body verified as {result:?}"
     );
 }
+
+/// HMAC-SHA256 from the SHA-256 above (RFC 2104), for keys up to 64 bytes.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut inner = vec![0x36u8; 64];
+    let mut outer = vec![0x5cu8; 64];
+    for (i, k) in key.iter().enumerate() {
+        inner[i] ^= k;
+        outer[i] ^= k;
+    }
+    inner.extend_from_slice(message);
+    outer.extend_from_slice(&sha256_ext::digest(&inner));
+    sha256_ext::digest(&outer)
+}
+
+#[test]
+fn own_hmac_matches_a_value_computed_outside_the_crate() {
+    // python3 -c 'import hmac,hashlib; print(hmac.new(b"key", b"The quick brown fox jumps over the lazy dog", hashlib.sha256).hexdigest())'
+    assert_eq!(
+        hex(&hmac_sha256(
+            b"key",
+            b"The quick brown fox jumps over the lazy dog"
+        )),
+        "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    );
+}
+
+/// GitHub picks the payload's form from `Content-Type`, which is not
+/// signed. A genuine JSON delivery whose text holds `&payload=...` (an
+/// issue comment anyone can write) replayed as a form makes
+/// `Verified::payload` return the attacker's text instead of the body.
+#[test]
+fn github_payload_is_the_signed_body_whatever_the_content_type() {
+    let secret = "github-hook-secret";
+    let comment = "nice &payload=%7B%22action%22%3A%22deleted%22%2C%22repository%22%3A%7B%22full_name%22%3A%22victim%2Fprod%22%7D%7D& thanks";
+    let body = format!(
+        r#"{{"action":"created","comment":{{"body":"{comment}"}},"repository":{{"full_name":"victim/prod"}}}}"#
+    );
+    let signature = format!(
+        "sha256={}",
+        hex(&hmac_sha256(secret.as_bytes(), body.as_bytes()))
+    );
+    let config = VerifierConfig::new().with_secret(secret);
+    let verifier = Provider::Github.verifier(&config).unwrap();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let as_sent = [
+        ("X-Hub-Signature-256", signature.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let outcome = verifier
+        .verify_request(&Request::new(&as_sent, body.as_bytes()), now)
+        .unwrap();
+    let payload = outcome
+        .verified()
+        .unwrap()
+        .payload(body.as_bytes())
+        .unwrap();
+    assert_eq!(&*payload, body.as_bytes());
+
+    let replayed = [
+        ("X-Hub-Signature-256", signature.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    if let Ok(outcome) = verifier.verify_request(&Request::new(&replayed, body.as_bytes()), now) {
+        let payload = outcome.verified().unwrap().payload(body.as_bytes());
+        // Refusing a body that is not a form (an `Err` here) is a fix too.
+        if let Ok(payload) = payload {
+            assert_eq!(
+                String::from_utf8_lossy(&payload),
+                body,
+                "the verified payload is text the attacker chose"
+            );
+        }
+    }
+}
