@@ -798,3 +798,40 @@ fn github_payload_is_the_signed_body_whatever_the_content_type() {
         }
     }
 }
+
+/// Shopify's admin query signature (`hmac` on OAuth callbacks and app
+/// loads) passes through the merchant's browser, so any merchant of the
+/// app holds fresh ones. The registry's Shopify verifier, pointed at a
+/// webhook endpoint, accepts such a query as proof for a body-less POST
+/// dressed as a webhook (`X-Shopify-Topic: app/uninstalled` with another
+/// shop's domain): only a GET should be taken for an admin request.
+#[test]
+fn shopify_webhook_post_is_not_verified_by_an_admin_query() {
+    // Shopify's documented OAuth example (client secret `hush`).
+    let query = "code=0907a61c0c8d55e99db179b68161bc00\
+                 &hmac=700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf\
+                 &shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173";
+    let url = format!("https://app.example/webhooks/shopify?{query}");
+    let config = VerifierConfig::new().with_secret("hush");
+    let verifier = Provider::Shopify.verifier(&config).unwrap();
+    let now = Timestamp::from_unix_seconds(1_337_178_173);
+
+    let as_a_page = Request::new(&[("Accept", "text/html")], b"")
+        .with_method("GET")
+        .with_url(&url);
+    assert!(verifier.verify_request(&as_a_page, now).is_ok());
+
+    let headers = [
+        ("X-Shopify-Topic", "app/uninstalled"),
+        ("X-Shopify-Shop-Domain", "victim-shop.myshopify.com"),
+        ("Content-Type", "application/json"),
+    ];
+    let webhook = Request::new(&headers, b"")
+        .with_method("POST")
+        .with_url(&url);
+    let result = verifier.verify_request(&webhook, now);
+    assert!(
+        result.is_err(),
+        "a POST webhook verified on a merchant's admin query: {result:?}"
+    );
+}
