@@ -273,6 +273,10 @@ pub enum SignedContent {
     Query,
     /// Fields inside the body, not the body as a whole (Mailgun).
     BodyFields,
+    /// A checksum of the body, not the body (PayPal signs its CRC-32):
+    /// anyone can make another body with the same checksum, so the body of
+    /// a verified request is not proven genuine.
+    BodyChecksum,
     /// Nothing but a static token or credential the provider repeats on
     /// every request (Telegram, Cloudflare, Okta, Postmark's basic auth,
     /// Figma's passcode): neither the body nor a time is covered.
@@ -299,6 +303,9 @@ impl SignedContent {
             }
             SignedContent::BodyFields => {
                 "check the signing key: this provider signs fields of the body, not the body"
+            }
+            SignedContent::BodyChecksum => {
+                "check the configured ids and keys and that the body is passed as raw bytes"
             }
             SignedContent::Token => "check the configured token",
         }
