@@ -273,6 +273,12 @@ pub enum SignedContent {
     Query,
     /// Fields inside the body, not the body as a whole (Mailgun).
     BodyFields,
+    /// Only a prefix of the signed content: the scheme hashes the secret
+    /// and the content with plain SHA-256 (HubSpot v1 and v2, not an
+    /// HMAC), so anyone holding one genuine signature can append to the
+    /// body (a length extension) and compute a valid one. The start of the
+    /// body is genuine; what follows it may not be.
+    Prefix,
     /// A checksum of the body, not the body (PayPal signs its CRC-32):
     /// anyone can make another body with the same checksum, so the body of
     /// a verified request is not proven genuine.
@@ -303,6 +309,10 @@ impl SignedContent {
             }
             SignedContent::BodyFields => {
                 "check the signing key: this provider signs fields of the body, not the body"
+            }
+            SignedContent::Prefix => {
+                "check the client secret and that the body (and for v2 the method \
+                 and URL) are passed exactly as received"
             }
             SignedContent::BodyChecksum => {
                 "check the configured ids and keys and that the body is passed as raw bytes"

@@ -491,9 +491,10 @@ fn own_sha256_matches_a_value_computed_outside_the_crate() {
 /// HubSpot v1 is SHA-256(client secret || body), not an HMAC: from one
 /// genuine v1 signature anyone who guesses the secret's length (a UUID:
 /// 36 characters) signs the body with SHA-256 padding and any suffix.
-/// `covers()` says `Body` for the extended body.
+/// That is HubSpot's scheme: by default the extended body verifies and
+/// `covers()` must say `Prefix`, not `Body`; with v3 required, v1 is refused.
 #[test]
-fn hubspot_v1_refuses_a_length_extended_body() {
+fn hubspot_v1_length_extension_is_reported_or_refused() {
     let secret = "6f2c4e1a-7b3d-4c9e-8a15-0d2e3f4a5b6c";
     let body = br#"[{"eventId":1,"subscriptionType":"contact.creation","objectId":123}]"#;
     let mut signed = secret.as_bytes().to_vec();
@@ -526,11 +527,22 @@ fn hubspot_v1_refuses_a_length_extended_body() {
         ("X-HubSpot-Signature", forged_sig.as_str()),
         ("X-HubSpot-Signature-Version", "v1"),
     ];
-    let result = verifier.verify_request(&Request::new(&headers, &forged), now);
-    assert!(
-        result.is_err(),
-        "a length-extended body verified as {result:?}"
+    let forged_request = Request::new(&headers, &forged);
+    // Documented default: v1 is accepted, and says it proves a prefix only.
+    let result = verifier.verify_request(&forged_request, now).unwrap();
+    assert_eq!(
+        result.verified().unwrap().covers(),
+        SignedContent::Prefix,
+        "a length-extended body is reported as covered"
     );
+
+    let strict = Provider::Hubspot
+        .verifier(&config.clone().require_hubspot_v3())
+        .unwrap();
+    for request in [Request::new(&ok, body), forged_request] {
+        let err = strict.verify_request(&request, now).unwrap_err();
+        assert_eq!(err.code(), "no_matching_scheme", "{err:?}");
+    }
 }
 
 /// ECDSA signatures are malleable: with (r, s) valid, so is (r, n - s).
@@ -700,9 +712,10 @@ fn asana_hook_secret_does_not_show_in_debug() {
 }
 
 /// HubSpot v2 is SHA-256(client secret || method || URI || body): the same
-/// extension appends to the body of a captured v2 delivery.
+/// extension appends to the body of a captured v2 delivery: reported as
+/// `Prefix` by default, refused with v3 required.
 #[test]
-fn hubspot_v2_refuses_a_length_extended_body() {
+fn hubspot_v2_length_extension_is_reported_or_refused() {
     let secret = "6f2c4e1a-7b3d-4c9e-8a15-0d2e3f4a5b6c";
     let uri = "https://hooks.example.com/hubspot?portal=62515";
     let body = br#"{"objectId":123,"properties":{"stage":"open"}}"#;
@@ -733,11 +746,21 @@ fn hubspot_v2_refuses_a_length_extended_body() {
         ("X-HubSpot-Signature", forged_sig.as_str()),
         ("X-HubSpot-Signature-Version", "v2"),
     ];
-    let result = verifier.verify_request(&Request::new(&headers, &forged).with_url(uri), now);
-    assert!(
-        result.is_err(),
-        "a length-extended body verified as {result:?}"
+    let forged_request = Request::new(&headers, &forged).with_url(uri);
+    let result = verifier.verify_request(&forged_request, now).unwrap();
+    assert_eq!(
+        result.verified().unwrap().covers(),
+        SignedContent::Prefix,
+        "a length-extended body is reported as covered"
     );
+
+    let strict = Provider::Hubspot
+        .verifier(&config.clone().require_hubspot_v3())
+        .unwrap();
+    for request in [request, forged_request] {
+        let err = strict.verify_request(&request, now).unwrap_err();
+        assert_eq!(err.code(), "no_matching_scheme", "{err:?}");
+    }
 }
 
 /// HMAC-SHA256 from the SHA-256 above (RFC 2104), for keys up to 64 bytes.
