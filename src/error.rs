@@ -445,6 +445,10 @@ pub enum SecretError {
     /// A long hex string where base64 is due, without the `whsec_` prefix
     /// that would make it base64 for sure: name its encoding explicitly.
     LooksLikeHex,
+    /// A Standard Webhooks public key (`whpk_...`, for `v1a` Ed25519
+    /// signatures) where a `whsec_` signing secret is due: configure it as a
+    /// public key (`KeyFormat::Ed25519Whpk`) instead.
+    LooksLikePublicKey,
     /// A signing secret shorter than the minimum.
     TooShort {
         /// The minimum number of key bytes.
@@ -501,6 +505,10 @@ impl fmt::Display for SecretError {
             }
             SecretError::LooksLikeHex => f.write_str(
                 "this looks like a hex key, not a base64 secret: configure its encoding explicitly",
+            ),
+            SecretError::LooksLikePublicKey => f.write_str(
+                "this is a `whpk_` public key, not a `whsec_` secret: configure it as a public key \
+                 (`KeyFormat::Ed25519Whpk`, `whpk_base64_ed25519_public_key`)",
             ),
             SecretError::TooShort { min, actual } => write!(
                 f,
