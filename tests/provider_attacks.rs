@@ -1,5 +1,8 @@
-//! Attacks on inbound verification: each test here states what an attacker
-//! without the provider's secret must not be able to do.
+//! Attacks on inbound verification by someone without the provider's
+//! secret: each test states what such an attacker must not be able to do,
+//! or, where a provider's own scheme allows it (PayPal's CRC-32, HubSpot
+//! v1/v2 length extension, parameters joined without delimiters), that the
+//! crate says so (`Verified::covers()`) and offers the opt-in refusal.
 #![allow(
     clippy::unwrap_used,
     reason = "fixtures and hand-built values are known good; a failure is a bug to see"
@@ -872,4 +875,65 @@ fn shopify_webhook_post_is_not_verified_by_an_admin_query() {
         result.is_err(),
         "a POST webhook verified on a merchant's admin query: {result:?}"
     );
+}
+
+/// Twilio signs the URL followed by each parameter's name and value with
+/// no delimiter, so parameters can be merged: a parameter's value can
+/// swallow the names and values after it. Twilio's published example
+/// (auth token `12345`) still verifies with `Digits=1234From+1...To+1...`
+/// and no `From` or `To`. Inherent in Twilio's scheme, and documented: the
+/// test pins that behaviour and that `covers()` names the parameters.
+#[test]
+fn twilio_merged_parameters_verify_as_documented() {
+    // python3: base64(hmac.new(b"12345", url + "CallSidCA1234567890ABCDECaller+14158675309Digits1234From+14158675309To+18005551212", sha1))
+    let signature = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+    let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+    let config = VerifierConfig::new().with_secret("12345");
+    let verifier = Provider::Twilio.verifier(&config).unwrap();
+    let headers = [
+        ("X-Twilio-Signature", signature),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let now = Timestamp::UNIX_EPOCH;
+    let genuine = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234\
+                    &From=%2B14158675309&To=%2B18005551212";
+    let merged = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309\
+                   &Digits=1234From%2B14158675309To%2B18005551212";
+    for body in [&genuine[..], &merged[..]] {
+        let outcome = verifier
+            .verify_request(&Request::new(&headers, body).with_url(url), now)
+            .unwrap();
+        assert_eq!(
+            outcome.verified().unwrap().covers(),
+            SignedContent::UrlAndParams
+        );
+    }
+    // A change to the concatenated text itself is still refused.
+    let altered = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309\
+                    &Digits=1234From%2B14158675309To%2B18005551213";
+    let result = verifier.verify_request(&Request::new(&headers, altered).with_url(url), now);
+    assert_eq!(result.unwrap_err().code(), "signature_mismatch");
+}
+
+/// Shopify's app proxy signature joins `key=value` pairs with nothing
+/// between them, so one value can swallow the next pair: Shopify's
+/// documented example (secret `hush`) verifies with `path_prefix` folded
+/// into `extra`. Inherent in Shopify's scheme, and documented.
+#[test]
+fn shopify_app_proxy_merged_parameters_verify_as_documented() {
+    // python3: hmac.new(b"hush", b"extra=1,2path_prefix=/apps/awesome_reviewsshop=shop-name.myshopify.comtimestamp=1317327555", sha256).hexdigest()
+    let signature = "a9718877bea71c2484f91608a7eaea1532bdf71f5c56825065fa4ccabe549ef3";
+    let config = VerifierConfig::new().with_secret("hush");
+    let verifier = Provider::Shopify.verifier(&config).unwrap();
+    let now = Timestamp::from_unix_seconds(1_317_327_555);
+    let none: [(&str, &str); 0] = [];
+    for query in [
+        "extra=1&extra=2&shop=shop-name.myshopify.com&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555",
+        "extra=1%2C2path_prefix%3D%2Fapps%2Fawesome_reviews&shop=shop-name.myshopify.com&timestamp=1317327555",
+    ] {
+        let url = format!("https://app.example/proxy?{query}&signature={signature}");
+        let request = Request::new(&none, b"").with_method("GET").with_url(&url);
+        let outcome = verifier.verify_request(&request, now).unwrap();
+        assert_eq!(outcome.verified().unwrap().covers(), SignedContent::Query);
+    }
 }

@@ -33,6 +33,10 @@
 //! key, each key written as `key=value` with repeated keys' values joined
 //! by `,` in arrival order, all pairs concatenated with no separator, then
 //! HMAC-SHA256 in lowercase hex.
+//! With no separator, the signature does not fix where one pair ends: a
+//! value can swallow the pairs after it (`extra=1,2path_prefix=...`
+//! signs as `extra=1,2` plus `path_prefix=...`). This is Shopify's scheme;
+//! read the proxied parameters knowing that their grouping is not signed.
 //!
 //! Both query checks require `timestamp` within [`DEFAULT_TOLERANCE`]
 //! (90 s) in both directions, and refuse a query in which `hmac`, `shop`,
