@@ -254,8 +254,16 @@ mod tests {
         assert_eq!(r, [7]);
         let mut wide = [0u8; 32];
         wide[31] = 7;
-        assert_eq!(P256PublicKey::fingerprint_r(r), P256PublicKey::fingerprint_r(&wide));
-        for bad in [&[][..], &[0x30, 6, 0x02, 9, 7, 0x02, 1, 1], &[0x31, 6, 0x02, 1, 7, 0x02, 1, 1], &[0x30, 7, 0x02, 1, 7, 0x02, 1, 1]] {
+        assert_eq!(
+            P256PublicKey::fingerprint_r(r),
+            P256PublicKey::fingerprint_r(&wide)
+        );
+        for bad in [
+            &[][..],
+            &[0x30, 6, 0x02, 9, 7, 0x02, 1, 1],
+            &[0x31, 6, 0x02, 1, 7, 0x02, 1, 1],
+            &[0x30, 7, 0x02, 1, 7, 0x02, 1, 1],
+        ] {
             assert_eq!(P256PublicKey::der_signature_r(bad), None, "{bad:?}");
         }
     }

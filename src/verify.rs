@@ -200,9 +200,11 @@ impl Verified {
 
     /// What the matched signature covers: the body (with header parts), the
     /// URL and body, the URL and form parameters, only the query (Shopify's
-    /// OAuth and app-proxy checks), only fields of the body (Mailgun), or
-    /// only a static token (Telegram, Okta, Postmark's basic auth, ...).
-    /// Whatever it does not cover is not proven.
+    /// OAuth and app-proxy checks), only fields of the body (Mailgun), only a
+    /// prefix of the body (HubSpot v1/v2, open to length extension), only a
+    /// checksum of the body (PayPal's CRC-32), or only a static token
+    /// (Telegram, Okta, Postmark's basic auth, ...). Whatever it does not
+    /// cover is not proven.
     pub fn covers(&self) -> SignedContent {
         self.covers
     }
@@ -633,11 +635,17 @@ mod tests {
     fn debug_shows_no_header_values_query_or_userinfo() {
         let handshake = Handshake::with_header(Provider::Asana, "X-Hook-Secret", "s3cr3t".into());
         let shown = format!("{handshake:?}");
-        assert!(shown.contains("X-Hook-Secret") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("X-Hook-Secret") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
 
         let none: [(&str, &str); 0] = [];
         for (url, want) in [
-            ("https://u:pw@example.com/h?hub.verify_token=tok#f", "https://example.com/h?…"),
+            (
+                "https://u:pw@example.com/h?hub.verify_token=tok#f",
+                "https://example.com/h?…",
+            ),
             ("https://example.com/a@b?x=1", "https://example.com/a@b?…"),
             ("/path?token=tok", "/path?…"),
             ("https://example.com/h", "https://example.com/h"),

@@ -282,11 +282,16 @@ mod tests {
         assert_eq!(&*verified.payload(json).unwrap(), json);
 
         // The unsigned `Content-Type` changes nothing either way.
-        let as_form = sign(&secret, json).with_header("Content-Type", "application/x-www-form-urlencoded");
-        let verified = verifier.verify(&as_form, json, Timestamp::UNIX_EPOCH).unwrap();
+        let as_form =
+            sign(&secret, json).with_header("Content-Type", "application/x-www-form-urlencoded");
+        let verified = verifier
+            .verify(&as_form, json, Timestamp::UNIX_EPOCH)
+            .unwrap();
         assert_eq!(&*verified.payload(json).unwrap(), json);
         let as_json = sign(&secret, body).with_header("Content-Type", "application/json");
-        let verified = verifier.verify(&as_json, body, Timestamp::UNIX_EPOCH).unwrap();
+        let verified = verifier
+            .verify(&as_json, body, Timestamp::UNIX_EPOCH)
+            .unwrap();
         assert_eq!(
             &*verified.payload(body).unwrap(),
             br#"{"zen":"Keep it logically awesome."}"#

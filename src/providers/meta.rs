@@ -21,7 +21,7 @@
 //!
 //! [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, TagEncoding};
+use crate::crypto::{HmacSha256, KeyMatch, MacKeys, TagEncoding};
 use crate::error::{SecretError, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
@@ -66,7 +66,7 @@ pub struct Verifier {
     #[cfg(feature = "sha1")]
     keyring: Keyring<Secret>,
     #[cfg(feature = "sha1")]
-    legacy: Option<MacKeys<crypto::HmacSha1>>,
+    legacy: Option<MacKeys<crate::crypto::HmacSha1>>,
 }
 
 impl Verifier {
@@ -179,7 +179,12 @@ impl Verifier {
     ) -> Result<Handshake, VerifyError> {
         let token = param(query, VERIFY_TOKEN_PARAM)?;
         // Digests compared in constant time: neither bytes nor length leak.
-        super::token::find(&self.verify_tokens, token.as_bytes(), VERIFY_TOKEN_PARAM, now)?;
+        super::token::find(
+            &self.verify_tokens,
+            token.as_bytes(),
+            VERIFY_TOKEN_PARAM,
+            now,
+        )?;
         if param(query, MODE_PARAM)? != "subscribe" {
             return Err(VerifyError::InvalidChallenge {
                 reason: "`hub.mode` is not `subscribe`",
@@ -235,7 +240,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     #[cfg(feature = "sha1")]
     let headers = headers.with(
         LEGACY_SIGNATURE_HEADER,
-        LEGACY.header_value(&crypto::hmac_sha1(secret.expose_bytes(), &[body])),
+        LEGACY.header_value(&crate::crypto::hmac_sha1(secret.expose_bytes(), &[body])),
     );
     headers
 }

@@ -145,7 +145,8 @@ impl Verifier {
             self.check.apply(at, now)?;
         }
         // From `r` only: `(r, n - s)` verifies too, and must not look new.
-        let fingerprint = P256PublicKey::der_signature_r(signature).map(P256PublicKey::fingerprint_r);
+        let fingerprint =
+            P256PublicKey::der_signature_r(signature).map(P256PublicKey::fingerprint_r);
         let key = KeyMatch { index, fingerprint };
         let verified = Verified::new(Provider::Sendgrid, key);
         Ok(match signed_at {

@@ -293,7 +293,9 @@ mod tests {
         let none: [(&str, &str); 0] = [];
         let now = Timestamp::UNIX_EPOCH;
         let long = "a".repeat(MAX_CRC_TOKEN_LEN + 1);
-        for token in ["%7B%7D", "x%22y", "a%5Bb", "a%3Ab", "a%2Cb", "a%5Cb", "a%0Ab", "%C3%A9", &long] {
+        for token in [
+            "%7B%7D", "x%22y", "a%5Bb", "a%3Ab", "a%2Cb", "a%5Cb", "a%0Ab", "%C3%A9", &long,
+        ] {
             let url = format!("https://example.com/hook?crc_token={token}");
             let request = Request::new(&none, b"").with_method("GET").with_url(&url);
             assert_eq!(
@@ -319,6 +321,10 @@ mod tests {
             );
         }
         let spaced = b" \r\n\t{}";
-        assert!(verifier().verify(&sign(&secret(), spaced), spaced, now).is_ok());
+        assert!(
+            verifier()
+                .verify(&sign(&secret(), spaced), spaced, now)
+                .is_ok()
+        );
     }
 }
