@@ -166,6 +166,30 @@ mod tests {
         assert!(!key.public_key().verify(b"x", &signature));
     }
 
+    /// Ed25519's `S` could be replaced by `S + L` (L the group order) for a
+    /// second encoding of one signature, which a fingerprint would see as
+    /// new; the backend refuses an `S` that is not below `L` (RFC 8032,
+    /// 5.1.7), so Ed25519 signatures have one form.
+    #[test]
+    fn a_non_canonical_s_is_refused() {
+        // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+        let order =
+            const_hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+                .unwrap();
+        let seed = [7u8; 32];
+        let key = Ed25519SigningKey::from_seed(&seed).unwrap();
+        let mut signature = key.sign(b"message");
+        assert!(key.public_key().verify(b"message", &signature));
+        let mut carry = 0u16;
+        for (s, l) in signature[32..].iter_mut().zip(&order) {
+            let sum = u16::from(*s) + u16::from(*l) + carry;
+            *s = u8::try_from(sum & 0xff).unwrap();
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "S + L fits in 256 bits");
+        assert!(!key.public_key().verify(b"message", &signature));
+    }
+
     #[test]
     fn public_key_forms() {
         let hex = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";

@@ -277,6 +277,16 @@ pub enum SignedContent {
     Query,
     /// Fields inside the body, not the body as a whole (Mailgun).
     BodyFields,
+    /// Only a prefix of the signed content: the scheme hashes the secret
+    /// and the content with plain SHA-256 (HubSpot v1 and v2, not an
+    /// HMAC), so anyone holding one genuine signature can append to the
+    /// body (a length extension) and compute a valid one. The start of the
+    /// body is genuine; what follows it may not be.
+    Prefix,
+    /// A checksum of the body, not the body (PayPal signs its CRC-32):
+    /// anyone can make another body with the same checksum, so the body of
+    /// a verified request is not proven genuine.
+    BodyChecksum,
     /// Nothing but a static token or credential the provider repeats on
     /// every request (Telegram, Cloudflare, Okta, Postmark's basic auth,
     /// Figma's passcode): neither the body nor a time is covered.
@@ -305,6 +315,13 @@ impl SignedContent {
             }
             SignedContent::BodyFields => {
                 "check the signing key: this provider signs fields of the body, not the body"
+            }
+            SignedContent::Prefix => {
+                "check the client secret and that the body (and for v2 the method \
+                 and URL) are passed exactly as received"
+            }
+            SignedContent::BodyChecksum => {
+                "check the configured ids and keys and that the body is passed as raw bytes"
             }
             SignedContent::Token => "check the configured token",
         }
@@ -435,6 +452,10 @@ pub enum SecretError {
     /// A long hex string where base64 is due, without the `whsec_` prefix
     /// that would make it base64 for sure: name its encoding explicitly.
     LooksLikeHex,
+    /// A Standard Webhooks public key (`whpk_...`, for `v1a` Ed25519
+    /// signatures) where a `whsec_` signing secret is due: configure it as a
+    /// public key (`KeyFormat::Ed25519Whpk`) instead.
+    LooksLikePublicKey,
     /// A signing secret shorter than the minimum.
     TooShort {
         /// The minimum number of key bytes.
@@ -491,6 +512,10 @@ impl fmt::Display for SecretError {
             }
             SecretError::LooksLikeHex => f.write_str(
                 "this looks like a hex key, not a base64 secret: configure its encoding explicitly",
+            ),
+            SecretError::LooksLikePublicKey => f.write_str(
+                "this is a `whpk_` public key, not a `whsec_` secret: configure it as a public key \
+                 (`KeyFormat::Ed25519Whpk`, `whpk_base64_ed25519_public_key`)",
             ),
             SecretError::TooShort { min, actual } => write!(
                 f,

@@ -1,6 +1,7 @@
 #![doc = include_str!("docs/guide.md")]
 #![doc = include_str!("docs/providers.md")]
 #![doc = include_str!("docs/features.md")]
+#![doc = include_str!("docs/limitations.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod conformance;

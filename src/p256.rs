@@ -182,6 +182,39 @@ impl P256PublicKey {
         self.asn1.verify_digest_sig(digest, signature).is_ok()
     }
 
+    /// The fingerprint of a verified signature, from its `r` alone.
+    ///
+    /// ECDSA is malleable: with `(r, s)` valid, so is `(r, n - s)`, and
+    /// DER can spell the same integers more than one way. `r` is the same in
+    /// every form of one signature (it is fixed by the signer's nonce), so a
+    /// fingerprint of `r` keeps a re-encoded replay recognisable. `r` is a
+    /// pseudorandom number modulo the group order, so its first 16 bytes
+    /// identify the signature.
+    pub(crate) fn fingerprint_r(r: &[u8]) -> [u8; 16] {
+        // Left-pad to the 32-byte width so DER's minimal integers and the
+        // fixed `r || s` form agree.
+        let r = r.get(r.len().saturating_sub(32)..).unwrap_or(r);
+        let mut wide = [0u8; 32];
+        if let Some(slot) = wide.get_mut(32 - r.len()..) {
+            slot.copy_from_slice(r);
+        }
+        crate::crypto::fingerprint(&wide)
+    }
+
+    /// The `r` integer of a DER `ECDSA-Sig-Value` (`SEQUENCE { r, s }`),
+    /// without its sign byte; `None` if `der` is not one.
+    pub(crate) fn der_signature_r(der: &[u8]) -> Option<&[u8]> {
+        // A P-256 signature is at most 72 bytes: lengths are single bytes.
+        let [0x30, len, 0x02, r_len, rest @ ..] = der else {
+            return None;
+        };
+        if usize::from(*len) + 2 != der.len() {
+            return None;
+        }
+        let r = rest.get(..usize::from(*r_len))?;
+        Some(r.strip_prefix(&[0]).unwrap_or(r))
+    }
+
     /// Whether `signature` (`r || s`, 64 bytes) signs `message` under this key.
     pub(crate) fn verify_fixed(&self, message: &[u8], signature: &[u8]) -> bool {
         self.fixed.verify_sig(message, signature).is_ok()
@@ -205,6 +238,35 @@ mod tests {
 
     // The published SendGrid test key (sendgrid-python, test_eventwebhook.py).
     const SENDGRID_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
+
+    #[test]
+    fn der_r_is_read_and_padded_like_the_fixed_form() {
+        // SEQUENCE { INTEGER 00 80.., INTEGER 01 }: the sign byte is dropped.
+        let mut r = vec![0u8];
+        r.extend([0x80u8; 32]);
+        let mut der = vec![0x30, 38, 0x02, 33];
+        der.extend(&r);
+        der.extend([0x02, 1, 1]);
+        assert_eq!(P256PublicKey::der_signature_r(&der), Some(&r[1..]));
+        // A short `r` fingerprints as its 32-byte left-padded form.
+        let short = [0x30, 6, 0x02, 1, 7, 0x02, 1, 1];
+        let r = P256PublicKey::der_signature_r(&short).unwrap();
+        assert_eq!(r, [7]);
+        let mut wide = [0u8; 32];
+        wide[31] = 7;
+        assert_eq!(
+            P256PublicKey::fingerprint_r(r),
+            P256PublicKey::fingerprint_r(&wide)
+        );
+        for bad in [
+            &[][..],
+            &[0x30, 6, 0x02, 9, 7, 0x02, 1, 1],
+            &[0x31, 6, 0x02, 1, 7, 0x02, 1, 1],
+            &[0x30, 7, 0x02, 1, 7, 0x02, 1, 1],
+        ] {
+            assert_eq!(P256PublicKey::der_signature_r(bad), None, "{bad:?}");
+        }
+    }
 
     fn fixtures() -> serde_json::Value {
         serde_json::from_str(include_str!("../tests/fixtures/asymmetric.json")).unwrap()

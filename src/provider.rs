@@ -429,6 +429,7 @@ pub struct VerifierConfig {
     pub(crate) tolerance: Option<Tolerance>,
     pub(crate) skip_timestamp: bool,
     pub(crate) allow_legacy_sha1: bool,
+    pub(crate) require_hubspot_v3: bool,
     pub(crate) notification_url: Option<String>,
     pub(crate) custom_scheme: Option<crate::sign::CustomScheme>,
     pub(crate) verify_tokens: Vec<Zeroizing<String>>,
@@ -519,6 +520,13 @@ impl VerifierConfig {
         self
     }
 
+    /// Refuses HubSpot's v1 and v2 signatures, which are open to length
+    /// extension; see [`hubspot::Verifier::require_v3`](crate::providers::hubspot::Verifier::require_v3).
+    pub fn require_hubspot_v3(mut self) -> Self {
+        self.require_hubspot_v3 = true;
+        self
+    }
+
     /// The shared secrets, decoded with `default` unless a key names its format.
     pub(crate) fn secrets(
         &self,
@@ -593,6 +601,7 @@ impl fmt::Debug for VerifierConfig {
             .field("tolerance", &self.tolerance)
             .field("skip_timestamp", &self.skip_timestamp)
             .field("allow_legacy_sha1", &self.allow_legacy_sha1)
+            .field("require_hubspot_v3", &self.require_hubspot_v3)
             .field("notification_url", &self.notification_url)
             .field("custom_scheme", &self.custom_scheme)
             .field("verify_tokens", &self.verify_tokens.len())

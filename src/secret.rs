@@ -112,6 +112,8 @@ impl Secret {
             SecretEncoding::Utf8 => Secret::from_text(text),
             SecretEncoding::WhsecBase64 => match text.strip_prefix("whsec_") {
                 Some(body) => decode_base64(body),
+                // Its base64 would decode, to a key nobody signs with.
+                None if text.starts_with("whpk_") => Err(SecretError::LooksLikePublicKey),
                 // A long run of hex digits is a hex key (an Ed25519 public
                 // key, say) pasted where a base64 secret is due: decoding it
                 // as base64 would quietly give another key.
@@ -433,6 +435,12 @@ mod tests {
         assert_eq!(
             Secret::parse(public_key, SecretEncoding::WhsecBase64).unwrap_err(),
             SecretError::LooksLikeHex
+        );
+        // A Standard Webhooks public key is named as one, not decoded.
+        let whpk = "whpk_MCowBQYDK2VwAyEAE8NdcsNpJuStG6+yAd38x+vdrT/aVC9CosSUmcuNfUw=";
+        assert_eq!(
+            Secret::parse(whpk, SecretEncoding::WhsecBase64).unwrap_err(),
+            SecretError::LooksLikePublicKey
         );
         // With its prefix, the text is base64 whatever its letters.
         assert!(Secret::parse(&format!("whsec_{public_key}"), SecretEncoding::WhsecBase64).is_ok());

@@ -90,13 +90,37 @@ impl<'a> Request<'a> {
 
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The body may hold personal data: show its size only.
+        // The body may hold personal data: show its size only. The query
+        // and userinfo may hold credentials (Meta's `hub.verify_token`, a
+        // basic-auth URL): show the URL without them.
         f.debug_struct("Request")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &self.url.map(redacted_url))
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
     }
+}
+
+/// `url` without its query, fragment and userinfo, for `Debug`.
+fn redacted_url(url: &str) -> String {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let (base, cut) = url.split_at(end);
+    let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let mut out = String::with_capacity(base.len() + 2);
+    if !scheme.is_empty() {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    out.push_str(rest);
+    if !cut.is_empty() {
+        out.push_str("?…");
+    }
+    out
 }
 
 /// Proof that a request was signed by a key the verifier holds.
@@ -176,9 +200,11 @@ impl Verified {
 
     /// What the matched signature covers: the body (with header parts), the
     /// URL and body, the URL and form parameters, only the query (Shopify's
-    /// OAuth and app-proxy checks), only fields of the body (Mailgun), or
-    /// only a static token (Telegram, Okta, Postmark's basic auth, ...).
-    /// Whatever it does not cover is not proven.
+    /// OAuth and app-proxy checks), only fields of the body (Mailgun), only a
+    /// prefix of the body (HubSpot v1/v2, open to length extension), only a
+    /// checksum of the body (PayPal's CRC-32), or only a static token
+    /// (Telegram, Okta, Postmark's basic auth, ...). Whatever it does not
+    /// cover is not proven.
     pub fn covers(&self) -> SignedContent {
         self.covers
     }
@@ -364,13 +390,30 @@ impl Outcome {
 
 /// The exact reply a handshake request needs (Slack's `url_verification`,
 /// Discord's PING, Zoom's endpoint URL validation).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its `Debug` shows the reply headers' names only: a header can carry a
+/// secret (Asana's `X-Hook-Secret` is the key later deliveries are signed
+/// with).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Handshake {
     provider: Provider,
     verified: Option<Verified>,
     content_type: &'static str,
     headers: Vec<(&'static str, String)>,
     body: String,
+}
+
+impl fmt::Debug for Handshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Handshake")
+            .field("provider", &self.provider)
+            .field("verified", &self.verified)
+            .field("content_type", &self.content_type)
+            .field("header_names", &names)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 /// Sent with every plain-text echo: the body is a value the request chose,
@@ -586,6 +629,31 @@ mod tests {
         let id = DeliveryId::new(&long);
         assert!(matches!(id.0, IdRepr::Heap(_)));
         assert_eq!(id.as_str(), long);
+    }
+
+    #[test]
+    fn debug_shows_no_header_values_query_or_userinfo() {
+        let handshake = Handshake::with_header(Provider::Asana, "X-Hook-Secret", "s3cr3t".into());
+        let shown = format!("{handshake:?}");
+        assert!(
+            shown.contains("X-Hook-Secret") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+
+        let none: [(&str, &str); 0] = [];
+        for (url, want) in [
+            (
+                "https://u:pw@example.com/h?hub.verify_token=tok#f",
+                "https://example.com/h?…",
+            ),
+            ("https://example.com/a@b?x=1", "https://example.com/a@b?…"),
+            ("/path?token=tok", "/path?…"),
+            ("https://example.com/h", "https://example.com/h"),
+        ] {
+            let shown = format!("{:?}", Request::new(&none, b"").with_url(url));
+            assert!(shown.contains(&format!("{want:?}")), "{url}: {shown}");
+            assert!(!shown.contains("tok") && !shown.contains("pw"), "{shown}");
+        }
     }
 
     #[test]

@@ -23,6 +23,15 @@ fn readme_carries_the_crate_docs_provider_table() {
 }
 
 #[test]
+fn readme_carries_the_crate_docs_limitations() {
+    let limitations = read("src/docs/limitations.md");
+    assert!(
+        read("README.md").contains(&limitations),
+        "README's Limitations differ from src/docs/limitations.md"
+    );
+}
+
+#[test]
 fn provider_table_names_every_provider() {
     let table = read("src/docs/providers.md");
     for provider in Provider::ALL {

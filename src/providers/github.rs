@@ -6,7 +6,11 @@
 //!   the SHA-256 one decides.
 //! - Deliveries sent as `application/x-www-form-urlencoded` (the default on
 //!   GitHub's settings page) verify over the raw form bytes;
-//!   [`Verified::payload`] returns the JSON from the `payload` field.
+//!   [`Verified::payload`] returns the JSON from the `payload` field. Which
+//!   form a delivery has is read from the signed body (a form's starts with
+//!   `payload=`, JSON's with `{` or whitespace), never from the unsigned
+//!   `Content-Type`, so a JSON delivery replayed as a form still yields its
+//!   own body.
 //! - The delivery id is `X-GitHub-Delivery`. Rotation: several secrets in
 //!   the keyring are tried in turn.
 
@@ -92,9 +96,12 @@ impl Verifier {
         };
 
         let delivery = headers::single(headers, DELIVERY_HEADER)?.and_then(DeliveryId::from_header);
-        let form = match headers::single(headers, "Content-Type")? {
-            Some(ct) if is_form(ct) => PayloadForm::FormField,
-            _ => PayloadForm::Body,
+        // Decided from the signed bytes, not the unsigned `Content-Type`:
+        // a JSON body never starts with `payload=`, a form delivery always does.
+        let form = if body.starts_with(FORM_PREFIX) {
+            PayloadForm::FormField
+        } else {
+            PayloadForm::Body
         };
         Ok(Verified::new(Provider::Github, key_index)
             .with_delivery_id(delivery)
@@ -151,13 +158,8 @@ impl Verifier {
     }
 }
 
-/// Whether a `Content-Type` is a form (media types compare case-insensitively).
-fn is_form(content_type: &[u8]) -> bool {
-    const FORM: &[u8] = b"application/x-www-form-urlencoded";
-    content_type
-        .get(..FORM.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(FORM))
-}
+/// How the body of a form delivery starts: its one field is `payload`.
+const FORM_PREFIX: &[u8] = b"payload=";
 
 fn target(header: &'static str, scheme: &'static str) -> MatchTarget {
     MatchTarget {
@@ -278,6 +280,22 @@ mod tests {
             .verify(&sign(&secret, json), json, Timestamp::UNIX_EPOCH)
             .unwrap();
         assert_eq!(&*verified.payload(json).unwrap(), json);
+
+        // The unsigned `Content-Type` changes nothing either way.
+        let as_form =
+            sign(&secret, json).with_header("Content-Type", "application/x-www-form-urlencoded");
+        let verified = verifier
+            .verify(&as_form, json, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(&*verified.payload(json).unwrap(), json);
+        let as_json = sign(&secret, body).with_header("Content-Type", "application/json");
+        let verified = verifier
+            .verify(&as_json, body, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(
+            &*verified.payload(body).unwrap(),
+            br#"{"zen":"Keep it logically awesome."}"#
+        );
     }
 
     #[cfg(feature = "sha1")]

@@ -14,6 +14,19 @@
 //!   body, the URI exactly as called.
 //! - **v1**: the same headers with `v1`: SHA-256 of client secret ‖ raw body.
 //! - v1 and v2 sign no timestamp: a captured request verifies again later.
+//! - v1 and v2 are accepted by default, as HubSpot still sends them for
+//!   some request kinds; [`Verifier::require_v3`] (or
+//!   [`VerifierConfig::require_hubspot_v3`]) refuses them.
+//!
+//! # Security
+//!
+//! v1 and v2 are `SHA-256(client secret ‖ content)`, not an HMAC, and
+//! SHA-256 can be continued from its output: from one captured v1 or v2
+//! request, anyone who guesses the secret's length (HubSpot's are UUIDs)
+//! signs the same body followed by SHA-256 padding and any text they
+//! choose. A v1/v2 [`Verified`] therefore reports
+//! [`SignedContent::Prefix`]: only the start of the body is proven. Use v3
+//! wherever HubSpot offers it and call [`Verifier::require_v3`].
 //! - The URI is the full URL HubSpot called (scheme, host, path, query in
 //!   its original order): the configured notification URL
 //!   ([`Verifier::with_notification_url`]) or else the request's URL, which
@@ -71,6 +84,7 @@ pub struct Verifier {
     keys: MacKeys<HmacSha256>,
     check: TimestampCheck,
     notification_url: Option<String>,
+    v3_only: bool,
 }
 
 impl Verifier {
@@ -81,7 +95,20 @@ impl Verifier {
             secrets: keyring,
             check: TimestampCheck::Window(Tolerance::symmetric(DEFAULT_TOLERANCE)),
             notification_url: None,
+            v3_only: false,
         }
+    }
+
+    /// Refuses v1 and v2 signatures: a request without a v3 signature
+    /// fails with [`VerifyError::NoMatchingScheme`].
+    ///
+    /// # Security
+    ///
+    /// v1 and v2 are open to length extension (see the module docs); with
+    /// this set only v3's HMAC is accepted.
+    pub fn require_v3(mut self) -> Self {
+        self.v3_only = true;
+        self
     }
 
     /// Uses `url` as the signed URI instead of the request's URL.
@@ -99,7 +126,14 @@ impl Verifier {
     /// [`VerifyError::NoMatchingScheme`] for a version other than `v1` and
     /// `v2`, [`VerifyError::MalformedHeader`] for undecodable values,
     /// [`VerifyError::SignatureMismatch`] when no secret matches, and the
-    /// timestamp errors for v3.
+    /// timestamp errors for v3. After [`Verifier::require_v3`], a request
+    /// without a v3 signature is [`VerifyError::NoMatchingScheme`] when it
+    /// carries a v1/v2 one and [`VerifyError::MissingHeader`] otherwise.
+    ///
+    /// # Security
+    ///
+    /// A v1 or v2 match proves only a prefix of the body
+    /// ([`SignedContent::Prefix`]); see the module docs.
     pub fn verify(
         &self,
         method: &str,
@@ -115,6 +149,12 @@ impl Verifier {
             headers::single(headers, SIGNATURE_HEADER)?.ok_or(VerifyError::MissingHeader {
                 name: SIGNATURE_V3_HEADER,
             })?;
+        if self.v3_only {
+            return Err(VerifyError::NoMatchingScheme {
+                name: SIGNATURE_HEADER,
+                expected: "v3",
+            });
+        }
         let version = match headers::required(headers, VERSION_HEADER)? {
             b"v1" => Version::V1,
             b"v2" => Version::V2,
@@ -144,7 +184,8 @@ impl Verifier {
                     index,
                     fingerprint: Some(crypto::fingerprint(&digest)),
                 };
-                return Ok(Verified::new(Provider::Hubspot, key).covering(covers(version)));
+                // Length extension: only a prefix of what was hashed is proven.
+                return Ok(Verified::new(Provider::Hubspot, key).covering(SignedContent::Prefix));
             }
         }
         Err(VerifyError::SignatureMismatch {
@@ -186,6 +227,7 @@ impl Verifier {
 
 timestamp_options!(Verifier);
 
+/// What a v1/v2 mismatch names as hashed, to point at the usual cause.
 fn covers(version: Version) -> SignedContent {
     match version {
         Version::V1 => SignedContent::Body,
@@ -297,7 +339,10 @@ pub fn sign_v1(secret: &Secret, body: &[u8]) -> SignedHeaders {
 }
 
 pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let verifier = Verifier::new(config.secrets(Provider::Hubspot, SecretEncoding::Utf8)?);
+    let mut verifier = Verifier::new(config.secrets(Provider::Hubspot, SecretEncoding::Utf8)?);
+    if config.require_hubspot_v3 {
+        verifier = verifier.require_v3();
+    }
     Ok(match &config.notification_url {
         Some(url) => verifier.with_notification_url(url.clone()),
         None => verifier,
@@ -423,21 +468,64 @@ mod tests {
         let verified = verifier()
             .verify("POST", "", &v1, BODY, Timestamp::UNIX_EPOCH)
             .unwrap();
-        assert_eq!(verified.covers(), SignedContent::Body);
+        assert_eq!(verified.covers(), SignedContent::Prefix);
 
         let v2 = sign_v2(&secret(), "POST", URL, BODY);
         assert_eq!(v2.get(SIGNATURE_HEADER), Some(V2));
-        assert!(
-            verifier()
-                .verify("POST", URL, &v2, BODY, Timestamp::UNIX_EPOCH)
-                .is_ok()
-        );
+        let verified = verifier()
+            .verify("POST", URL, &v2, BODY, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(verified.covers(), SignedContent::Prefix);
         assert_eq!(
             verifier()
                 .verify("GET", URL, &v2, BODY, Timestamp::UNIX_EPOCH)
                 .unwrap_err()
                 .code(),
             "signature_mismatch"
+        );
+    }
+
+    #[test]
+    fn require_v3_refuses_v1_and_v2() {
+        let strict = verifier().require_v3();
+        let now = ms(1_700_000_000_000);
+        for headers in [
+            sign_v1(&secret(), BODY),
+            sign_v2(&secret(), "POST", URL, BODY),
+        ] {
+            assert!(verifier().verify("POST", URL, &headers, BODY, now).is_ok());
+            assert_eq!(
+                strict.verify("POST", URL, &headers, BODY, now).unwrap_err(),
+                VerifyError::NoMatchingScheme {
+                    name: SIGNATURE_HEADER,
+                    expected: "v3"
+                }
+            );
+        }
+        let v3 = sign_v3(&secret(), "POST", URL, now, BODY);
+        let verified = strict.verify("POST", URL, &v3, BODY, now).unwrap();
+        assert_eq!(verified.covers(), SignedContent::UrlAndBody);
+        let none: [(&str, &str); 0] = [];
+        assert_eq!(
+            strict.verify("POST", URL, &none, BODY, now).unwrap_err(),
+            VerifyError::MissingHeader {
+                name: SIGNATURE_V3_HEADER
+            }
+        );
+        // The registry carries the switch.
+        let config = VerifierConfig::new()
+            .with_secret(SECRET)
+            .require_hubspot_v3();
+        let v1 = sign_v1(&secret(), BODY);
+        let request = Request::new(&v1, BODY).with_url(URL);
+        assert_eq!(
+            Provider::Hubspot
+                .verifier(&config)
+                .unwrap()
+                .verify_request(&request, now)
+                .unwrap_err()
+                .code(),
+            "no_matching_scheme"
         );
     }
 

@@ -12,6 +12,11 @@
 //! - No timestamp is signed: replay protection is the caller's (each
 //!   event's `_id` identifies it). Rotation: several keys in the keyring
 //!   are tried in turn.
+//! - The URL, names and values are joined with no delimiter, so the
+//!   signature does not fix where one ends and the next begins (a value can
+//!   swallow the next name, the URL the first one): rely on the content of
+//!   `mandrill_events`, not on which other fields are present. This is
+//!   Mandrill's scheme.
 //!
 //! Verifying allocates: the form is decoded and the signed text assembled.
 

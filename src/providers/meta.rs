@@ -21,7 +21,7 @@
 //!
 //! [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, TagEncoding};
+use crate::crypto::{HmacSha256, KeyMatch, MacKeys, TagEncoding};
 use crate::error::{SecretError, VerifyError};
 use crate::headers::{self, Headers};
 use crate::provider::{Provider, VerifierConfig};
@@ -66,7 +66,7 @@ pub struct Verifier {
     #[cfg(feature = "sha1")]
     keyring: Keyring<Secret>,
     #[cfg(feature = "sha1")]
-    legacy: Option<MacKeys<crypto::HmacSha1>>,
+    legacy: Option<MacKeys<crate::crypto::HmacSha1>>,
 }
 
 impl Verifier {
@@ -178,18 +178,13 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<Handshake, VerifyError> {
         let token = param(query, VERIFY_TOKEN_PARAM)?;
-        let mut keys_tried = 0;
-        let mut matched = false;
-        for (_, expected) in self.verify_tokens.active(now) {
-            keys_tried += 1;
-            matched |= crypto::ct_eq(expected.expose_bytes(), token.as_bytes());
-        }
-        if !matched {
-            return Err(VerifyError::TokenMismatch {
-                name: VERIFY_TOKEN_PARAM,
-                keys_tried,
-            });
-        }
+        // Digests compared in constant time: neither bytes nor length leak.
+        super::token::find(
+            &self.verify_tokens,
+            token.as_bytes(),
+            VERIFY_TOKEN_PARAM,
+            now,
+        )?;
         if param(query, MODE_PARAM)? != "subscribe" {
             return Err(VerifyError::InvalidChallenge {
                 reason: "`hub.mode` is not `subscribe`",
@@ -245,7 +240,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     #[cfg(feature = "sha1")]
     let headers = headers.with(
         LEGACY_SIGNATURE_HEADER,
-        LEGACY.header_value(&crypto::hmac_sha1(secret.expose_bytes(), &[body])),
+        LEGACY.header_value(&crate::crypto::hmac_sha1(secret.expose_bytes(), &[body])),
     );
     headers
 }

@@ -27,7 +27,19 @@
 //! - The online alternative, PayPal's `verify-webhook-signature` API, needs
 //!   an OAuth token and a round trip per delivery and is not offered.
 //!
-//! Allocations: one, the parsed certificate URL. The signed string is
+//! # Security
+//!
+//! The signature covers the CRC-32 of the body, not the body. CRC-32 is a
+//! checksum, not a hash: anyone can write another body with the same
+//! CRC-32 (a few free characters suffice), and a captured delivery's
+//! headers then verify it. [`Verified::covers`] says
+//! [`SignedContent::BodyChecksum`]. Treat a verified PayPal delivery as a
+//! genuine notification that *something* happened, and before acting on
+//! its contents (amounts, states) fetch the event by its id from PayPal's
+//! API (`GET /v1/notifications/webhooks-events/{id}`) and act on that.
+//!
+//! Allocations: one, the parsed certificate URL ([`trusted_cert_url`]
+//! also returns it, serialised). The signed string is
 //! hashed in streaming updates and the signature decoded on the stack.
 
 use aws_lc_rs::digest::{Context, SHA256};
@@ -133,7 +145,7 @@ impl Verifier {
                 name: AUTH_ALGO_HEADER,
             });
         }
-        trusted_cert_url(headers)?;
+        check_cert_url(headers)?;
 
         let mut buffer = [0u8; SIGNATURE_BUFFER];
         let signature = decode_signature(raw_signature, &mut buffer)
@@ -163,6 +175,7 @@ impl Verifier {
                         fingerprint: Some(crypto::fingerprint(signature)),
                     };
                     return Ok(Verified::new(Provider::Paypal, key)
+                        .covering(SignedContent::BodyChecksum)
                         .with_signed_delivery_id(DeliveryId::from_header(id)));
                 }
             }
@@ -171,7 +184,7 @@ impl Verifier {
             keys_tried,
             keys_expired: self.keys.len().saturating_sub(keys_tried),
             signatures: 1,
-            covers: SignedContent::Body,
+            covers: SignedContent::BodyChecksum,
         })
     }
 }
@@ -219,16 +232,40 @@ fn decode_signature<'b>(
 
 /// The certificate URL of a delivery, once it is known to point at PayPal:
 /// `https`, on `paypal.com` or one of its subdomains, on the default port.
-/// Fetch the certificate from it (and only from it) before verifying.
+/// Fetch the certificate from the URL this returns (and only from it)
+/// before verifying.
+///
+/// The text returned is the URL as parsed and serialised again (scheme and
+/// host lower-cased, a default `:443` dropped), not the header's text, so
+/// the fetch goes where the check looked.
 ///
 /// # Errors
 ///
 /// [`VerifyError::MissingHeader`], [`VerifyError::MalformedHeader`] for a
 /// value that is not UTF-8 or not a URL, [`VerifyError::UntrustedCertUrl`].
-pub fn trusted_cert_url(headers: &dyn Headers) -> Result<&str, VerifyError> {
+///
+/// # Security
+///
+/// URL parsers disagree on some texts: the WHATWG parser this crate uses
+/// reads `https://api.paypal.com\@evil.test/` as on `api.paypal.com`, an
+/// RFC 3986 parser as on `evil.test`. A value holding a backslash, an `@`,
+/// a space, a control or non-ASCII character anywhere, or a `%` in its
+/// authority is refused rather than judged by one parser's reading.
+pub fn trusted_cert_url(headers: &dyn Headers) -> Result<String, VerifyError> {
+    check_cert_url(headers).map(String::from)
+}
+
+/// The parsed certificate URL, once it is known to point at PayPal.
+fn check_cert_url(headers: &dyn Headers) -> Result<url::Url, VerifyError> {
     let raw = headers::required(headers, CERT_URL_HEADER)?;
     let text = std::str::from_utf8(raw)
         .map_err(|_| VerifyError::malformed(CERT_URL_HEADER, Malformed::NotUtf8))?;
+    let untrusted = VerifyError::UntrustedCertUrl {
+        name: CERT_URL_HEADER,
+    };
+    if !unambiguous(text) {
+        return Err(untrusted);
+    }
     let url = url::Url::parse(text)
         .map_err(|_| VerifyError::malformed(CERT_URL_HEADER, Malformed::MissingPart("host")))?;
     let trusted = url.scheme() == "https"
@@ -238,11 +275,25 @@ pub fn trusted_cert_url(headers: &dyn Headers) -> Result<&str, VerifyError> {
         && matches!(url.host(), Some(url::Host::Domain(host))
             if host == "paypal.com" || host.ends_with(".paypal.com"));
     if !trusted {
-        return Err(VerifyError::UntrustedCertUrl {
-            name: CERT_URL_HEADER,
-        });
+        return Err(untrusted);
     }
-    Ok(text)
+    Ok(url)
+}
+
+/// Whether every URL parser reads the same host from `text`: visible
+/// ASCII only, no backslash (WHATWG reads it as `/`, RFC 3986 does not), no
+/// `@` (userinfo), and no percent-encoding in the authority (a parser that
+/// decodes it finds another host).
+fn unambiguous(text: &str) -> bool {
+    let visible = text
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'\\' && b != b'@');
+    let after_scheme = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or(after_scheme);
+    visible && !authority.contains('%')
 }
 
 /// Parses the signing certificate served at `PAYPAL-CERT-URL` (PEM).
@@ -418,6 +469,7 @@ mod tests {
             Some(f.get("transmission_id").as_str())
         );
         assert!(verified.delivery_id_is_signed());
+        assert_eq!(verified.covers(), SignedContent::BodyChecksum);
         assert_eq!(
             verified.event_id(f.get("body").as_bytes()).as_deref(),
             Some("WH-1AB23456CD789012E-3FG45678HI901234J")
@@ -494,7 +546,33 @@ mod tests {
             let h = with(&f.headers(), CERT_URL_HEADER, url);
             assert!(v.verify(&h, body.as_bytes(), NOW).is_ok(), "{url}");
         }
-        let h = with(&f.headers(), CERT_URL_HEADER, "not a url");
+        // Texts URL parsers read differently are refused, whatever the host.
+        for url in [
+            "https://api.paypal.com\\@evil.example/cert",
+            "https://evil.example\\.api.paypal.com/cert",
+            "https://api.pay\tpal.com/cert",
+            "https://api.paypal.com/ce rt",
+            "https://api.paypal.com%2eevil.example/cert",
+            "https://api.paypal.com/v1/certs/\u{e9}",
+        ] {
+            let h = with(&f.headers(), CERT_URL_HEADER, url);
+            assert_eq!(
+                trusted_cert_url(&h).unwrap_err().code(),
+                "untrusted_cert_url",
+                "{url:?}"
+            );
+        }
+        // What comes back is the parsed URL, serialised.
+        let h = with(
+            &f.headers(),
+            CERT_URL_HEADER,
+            "HTTPS://API.PayPal.com:443/v1/notifications/certs/CERT-1?x=%41",
+        );
+        assert_eq!(
+            trusted_cert_url(&h).unwrap(),
+            "https://api.paypal.com/v1/notifications/certs/CERT-1?x=%41"
+        );
+        let h = with(&f.headers(), CERT_URL_HEADER, "not-a-url");
         assert_eq!(
             v.verify(&h, body.as_bytes(), NOW).unwrap_err().code(),
             "malformed_header"
@@ -566,7 +644,7 @@ mod tests {
                 keys_tried: 0,
                 keys_expired: 1,
                 signatures: 1,
-                covers: SignedContent::Body
+                covers: SignedContent::BodyChecksum
             }
         );
     }

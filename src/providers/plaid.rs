@@ -21,6 +21,11 @@
 //!   also refuses one more than 5 minutes ahead ([`DEFAULT_TOLERANCE`]).
 //! - Delivery id: none.
 //!
+//! - Fingerprint ([`Verified::signature_fingerprint`]): taken from the
+//!   signature's `r` only. ECDSA is malleable (`(r, n - s)` verifies as
+//!   well as `(r, s)`), and a fingerprint of the whole signature would let
+//!   the mirrored copy of a captured delivery pass a replay guard as new.
+//!
 //! Allocations: none for JWTs of ordinary size. The header and claims are
 //! decoded into stack buffers and read with borrowed fields; the signed
 //! part is verified in place.
@@ -176,9 +181,12 @@ impl Verifier {
             return Err(VerifyError::BodyHashMismatch);
         }
 
+        // From `r` only: `(r, n - s)` verifies too, and must not look new.
         let key = KeyMatch {
             index,
-            fingerprint: Some(crypto::fingerprint(signature)),
+            fingerprint: Some(P256PublicKey::fingerprint_r(
+                signature.get(..32).unwrap_or(signature),
+            )),
         };
         Ok(Verified::new(Provider::Plaid, key).signed_at(signed_at))
     }

@@ -18,13 +18,17 @@
 //! - Delivery id: none per request; each event in the body has its own
 //!   `sg_event_id`.
 //!
+//! - Fingerprint ([`Verified::signature_fingerprint`]): taken from the
+//!   signature's `r` only. ECDSA is malleable (`(r, n - s)` verifies as
+//!   well as `(r, s)`), and a fingerprint of the whole signature would let
+//!   the mirrored copy of a captured delivery pass a replay guard as new.
+//!
 //! Allocations: none. The digest is computed over the two parts in
 //! streaming updates and the signature decoded into a stack buffer.
 
 use aws_lc_rs::digest::{Context, SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest as _, Sha256};
 
 use crate::crypto::KeyMatch;
 use crate::error::{Malformed, SecretError, SignedContent, VerifyError};
@@ -140,13 +144,10 @@ impl Verifier {
         if let (Ok(at), TimestampCheck::Window(_)) = (signed_at, &self.check) {
             self.check.apply(at, now)?;
         }
-        // ECDSA signatures are randomised, but their DER header is not:
-        // fingerprint a hash of the whole signature.
-        let hash: [u8; 32] = Sha256::digest(signature).into();
-        let key = KeyMatch {
-            index,
-            fingerprint: Some(crate::crypto::fingerprint(&hash)),
-        };
+        // From `r` only: `(r, n - s)` verifies too, and must not look new.
+        let fingerprint =
+            P256PublicKey::der_signature_r(signature).map(P256PublicKey::fingerprint_r);
+        let key = KeyMatch { index, fingerprint };
         let verified = Verified::new(Provider::Sendgrid, key);
         Ok(match signed_at {
             Ok(at) => verified.signed_at(at),

@@ -33,6 +33,10 @@
 //! key, each key written as `key=value` with repeated keys' values joined
 //! by `,` in arrival order, all pairs concatenated with no separator, then
 //! HMAC-SHA256 in lowercase hex.
+//! With no separator, the signature does not fix where one pair ends: a
+//! value can swallow the pairs after it (`extra=1,2path_prefix=...`
+//! signs as `extra=1,2` plus `path_prefix=...`). This is Shopify's scheme;
+//! read the proxied parameters knowing that their grouping is not signed.
 //!
 //! Both query checks require `timestamp` within [`DEFAULT_TOLERANCE`]
 //! (90 s) in both directions, and refuse a query in which `hmac`, `shop`,
@@ -45,11 +49,23 @@
 //!
 //! # Which check `verify_request` runs
 //!
-//! [`Verifier`] implements [`Verify`] for all three: a webhook HMAC header
-//! present means a webhook; otherwise a query with `hmac` is checked as
-//! an admin query and one with `signature` as an app proxy request;
-//! otherwise the request is [`VerifyError::MissingHeader`] for
-//! `X-Shopify-Hmac-Sha256`.
+//! [`Verifier`] implements [`Verify`] for all three:
+//!
+//! - any webhook header present (`X-Shopify-Hmac-Sha256`,
+//!   `X-Shopify-Topic`, `X-Shopify-Shop-Domain`, `X-Shopify-Webhook-Id`,
+//!   ... or their lower-case `shopify-` family) means a webhook, which
+//!   must carry the webhook HMAC;
+//! - otherwise a body-less `GET` whose query holds `hmac` is checked as an
+//!   admin or OAuth request;
+//! - otherwise a body-less request (any method) whose query holds
+//!   `signature` is checked as an app proxy request;
+//! - anything else is [`VerifyError::MissingHeader`] for
+//!   `X-Shopify-Hmac-Sha256`.
+//!
+//! The admin `hmac` passes through the merchant's browser, so every
+//! merchant of the app can obtain fresh ones: it is accepted only for the
+//! `GET` requests it is made for, never for a `POST` or anything dressed
+//! as a webhook.
 
 use std::time::Duration;
 
@@ -81,6 +97,21 @@ pub const EVENTS_HMAC_HEADER: &str = "shopify-hmac-sha256";
 pub const EVENTS_WEBHOOK_ID_HEADER: &str = "shopify-webhook-id";
 /// The event id header of the newer lower-case family.
 pub const EVENTS_EVENT_ID_HEADER: &str = "shopify-event-id";
+
+/// The headers of a webhook delivery, in both families: any of them
+/// present means [`Verify::verify_request`] checks the webhook HMAC.
+const WEBHOOK_HEADERS: [&str; 10] = [
+    HMAC_HEADER,
+    WEBHOOK_ID_HEADER,
+    EVENT_ID_HEADER,
+    TOPIC_HEADER,
+    SHOP_DOMAIN_HEADER,
+    "X-Shopify-API-Version",
+    "X-Shopify-Triggered-At",
+    EVENTS_HMAC_HEADER,
+    EVENTS_WEBHOOK_ID_HEADER,
+    EVENTS_EVENT_ID_HEADER,
+];
 
 /// The query parameter of the admin (OAuth) signature.
 pub const HMAC_PARAM: &str = "hmac";
@@ -222,16 +253,24 @@ impl Verify for Verifier {
         now: Timestamp,
     ) -> Result<Outcome, VerifyError> {
         let headers = request.headers();
-        let webhook =
-            headers::present(headers, HMAC_HEADER) || headers::present(headers, EVENTS_HMAC_HEADER);
+        // Any of Shopify's webhook headers makes the request a webhook, which
+        // must then carry the webhook HMAC: a signed admin query says nothing
+        // about a delivery's topic, shop or body.
+        let webhook = WEBHOOK_HEADERS
+            .iter()
+            .any(|name| headers::present(headers, name));
         // The query signatures do not cover a body: a request that carries
         // one must be a webhook, or a forged body would pass on the strength
         // of a signed admin URL. App-proxy requests with a body need
         // `AppProxyVerifier` called directly, and their body stays unsigned.
         let query = request.query().filter(|_| request.body().is_empty());
+        // The admin `hmac` comes on page loads and OAuth redirects, which
+        // are GETs; merchants' browsers hold fresh ones, so it is no proof
+        // for a POST.
+        let get = request.method().eq_ignore_ascii_case("GET");
         let verified = match query {
             _ if webhook => self.verify(headers, request.body(), now)?,
-            Some(q) if query::has_param(q, HMAC_PARAM) => self.verify_oauth_query(q, now)?,
+            Some(q) if get && query::has_param(q, HMAC_PARAM) => self.verify_oauth_query(q, now)?,
             Some(q) if query::has_param(q, SIGNATURE_PARAM) => {
                 self.verify_app_proxy_query(q, now)?
             }
@@ -424,10 +463,17 @@ mod tests {
             VerifyError::MissingHeader { name: HMAC_HEADER }
         );
 
-        // The same query on a body-less request is an admin request, and verifies as one.
-        let load = Request::new(&headers, b"")
+        // Webhook headers make it a webhook even without a body or as a GET.
+        let dressed = Request::new(&headers, b"")
             .with_method("GET")
             .with_url(&url);
+        assert_eq!(
+            v.verify_request(&dressed, now).unwrap_err(),
+            VerifyError::MissingHeader { name: HMAC_HEADER }
+        );
+        // The same query on a body-less GET is an admin request, and verifies as one.
+        let none: [(&str, &str); 0] = [];
+        let load = Request::new(&none, b"").with_method("GET").with_url(&url);
         let verified = v.verify_request(&load, now).unwrap();
         assert_eq!(verified.verified().unwrap().covers(), SignedContent::Query);
     }
@@ -460,6 +506,27 @@ mod tests {
             v.verify_request(&request, now).unwrap_err().code(),
             "malformed_header"
         );
+
+        // The admin query proves nothing for a POST, nor for anything
+        // dressed as a webhook, whatever the method.
+        let oauth_url = format!("https://app.example/auth/callback?{oauth}");
+        let oauth_now = Timestamp::from_unix_seconds(1_337_178_173);
+        let post = Request::new(&none, b"").with_url(&oauth_url);
+        assert_eq!(
+            v.verify_request(&post, oauth_now).unwrap_err(),
+            VerifyError::MissingHeader { name: HMAC_HEADER }
+        );
+        for name in WEBHOOK_HEADERS {
+            let headers = [(name, "x")];
+            let get = Request::new(&headers, b"")
+                .with_method("GET")
+                .with_url(&oauth_url);
+            assert!(v.verify_request(&get, oauth_now).is_err(), "{name}");
+        }
+        // An app proxy forwards the shopper's method: a body-less POST is
+        // checked on its `signature`.
+        let proxy_post = Request::new(&none, b"").with_url(&url);
+        assert!(v.verify_request(&proxy_post, now).is_ok());
 
         for url in [
             None,

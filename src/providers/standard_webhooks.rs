@@ -618,4 +618,27 @@ mod tests {
             "signature_mismatch"
         );
     }
+
+    #[cfg(feature = "ed25519")]
+    #[test]
+    fn a_public_key_given_as_a_secret_is_named_as_one() {
+        use crate::provider::{KeyFormat, VerifierConfig};
+        let key = Ed25519SigningKey::from_seed(&[7u8; 32]).unwrap();
+        let whpk = format!(
+            "whpk_{}",
+            crate::crypto::base64(key.public_key().as_bytes())
+        );
+        for provider in [Provider::StandardWebhooks, Provider::Svix] {
+            let config = VerifierConfig::new().with_secret(whpk.clone());
+            assert_eq!(
+                provider.verifier(&config).unwrap_err(),
+                crate::SecretError::LooksLikePublicKey,
+                "{provider}"
+            );
+        }
+        let config = VerifierConfig::new()
+            .with_secret(SECRET)
+            .with_key(whpk, KeyFormat::Ed25519Whpk);
+        assert!(Provider::StandardWebhooks.verifier(&config).is_ok());
+    }
 }

@@ -25,6 +25,16 @@
 //!   secondary Auth Tokens in the keyring.
 //! - The delivery id is `I-Twilio-Idempotency-Token`.
 //!
+//! # Security
+//!
+//! With no delimiter between names and values, the signature does not fix
+//! where one parameter ends: `Digits=1234From%2B1...` without a `From`
+//! signs the same text as `Digits=1234&From=%2B1...`. An attacker cannot
+//! change the concatenated text, only regroup it into other parameters, so
+//! do not let the presence or absence of a parameter decide anything
+//! sensitive on its own. This is Twilio's scheme and cannot be tightened
+//! here without refusing genuine requests.
+//!
 //! Allocations: a form post is parsed, which takes one `Vec` of the
 //! parameters and one `String` of their concatenation (both sized up
 //! front), plus the decoded copy of each name or value that holds a

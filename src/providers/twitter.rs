@@ -8,8 +8,19 @@
 //!   the JSON `{"response_token": "sha256=<base64>"}`, the HMAC-SHA256 of
 //!   the decoded token under the consumer secret ([`crc_response_token`]).
 //!   The CRC request itself is unsigned, so the handshake carries no
-//!   [`Verified`]; answering it reveals nothing but a MAC of the caller's
-//!   own token.
+//!   [`Verified`].
+//!
+//! # Security
+//!
+//! The CRC reply is the same HMAC, under the same secret, as an event's
+//! signature: anyone who can send a `GET` to the endpoint obtains the
+//! signature of any text they pass as `crc_token`. X's scheme makes this
+//! inherent, so the verifier closes it from both sides: a `crc_token` is
+//! answered only when it is at most [`MAX_CRC_TOKEN_LEN`] bytes of printable
+//! ASCII without JSON's structural characters (`{ } [ ] " : ,` and `\`),
+//! and an event is accepted only when its body is a JSON object (its first
+//! byte after optional whitespace is `{`). No answerable token is therefore
+//! an acceptable event body.
 //! - No timestamp is signed: replay protection is the caller's. `now` only
 //!   decides which keys have expired.
 //! - Rotation: several consumer secrets in the keyring are tried in turn
@@ -31,6 +42,11 @@ pub const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";
 
 /// The query parameter of the Challenge-Response Check.
 pub const CRC_PARAM: &str = "crc_token";
+
+/// The longest `crc_token` answered, in bytes. X's tokens are short
+/// random strings; a long one is more likely an attempt to have a body
+/// signed.
+pub const MAX_CRC_TOKEN_LEN: usize = 256;
 
 /// Verifies X Account Activity events and answers the CRC.
 ///
@@ -74,7 +90,11 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the header,
     /// [`VerifyError::MalformedHeader`] for a value that is not
     /// `sha256=<base64 of 32 bytes>`, [`VerifyError::SignatureMismatch`]
-    /// when no secret matches.
+    /// when no secret matches. A body that is not a JSON object (first byte
+    /// after optional whitespace `{`) is refused as
+    /// [`VerifyError::MalformedHeader`] naming `body`, whatever its
+    /// signature: X sends only objects, and a signature for anything else
+    /// may have come from the CRC reply.
     pub fn verify(
         &self,
         headers: &dyn Headers,
@@ -82,6 +102,9 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
         let value = headers::required(headers, SIGNATURE_HEADER)?;
+        if !is_json_object(body) {
+            return Err(VerifyError::malformed("body", Malformed::BadBody));
+        }
         let candidate = || {
             std::iter::once(match value.strip_prefix(b"sha256=") {
                 Some(b64) => crypto::decode_tag::<32>(b64, TagEncoding::Base64),
@@ -102,7 +125,15 @@ impl Verifier {
     /// # Errors
     ///
     /// [`VerifyError::InvalidChallenge`] without a non-empty `crc_token`,
-    /// or when every key has expired.
+    /// for a token longer than [`MAX_CRC_TOKEN_LEN`] or holding a character
+    /// outside printable ASCII or one of JSON's structural characters, or
+    /// when every key has expired.
+    ///
+    /// # Security
+    ///
+    /// The reply is the signature an event with the token as its body would
+    /// carry; the checks on the token keep that body from being one
+    /// [`Verifier::verify`] accepts.
     pub fn crc_reply(&self, query: &str, now: Timestamp) -> Result<Handshake, VerifyError> {
         let token = form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == CRC_PARAM)
@@ -111,6 +142,17 @@ impl Verifier {
             .ok_or(VerifyError::InvalidChallenge {
                 reason: "a GET request without a non-empty `crc_token` query parameter",
             })?;
+        if token.len() > MAX_CRC_TOKEN_LEN {
+            return Err(VerifyError::InvalidChallenge {
+                reason: "the `crc_token` is longer than X's tokens",
+            });
+        }
+        if !token.bytes().all(is_token_byte) {
+            return Err(VerifyError::InvalidChallenge {
+                reason: "the `crc_token` holds a character X's tokens do not \
+                         (control, non-ASCII or JSON structural)",
+            });
+        }
         let (_, mac) = self
             .keys
             .active(now)
@@ -144,6 +186,21 @@ impl Verify for Verifier {
         self.verify(request.headers(), request.body(), now)
             .map(Outcome::Verified)
     }
+}
+
+/// Whether `body` is a JSON object, judged by its first byte after JSON
+/// whitespace. The body itself is not parsed: the point is only that no
+/// answerable `crc_token` can pass, and none starts with `{`.
+fn is_json_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
+}
+
+/// Whether a decoded `crc_token` may hold `b`: printable ASCII (space
+/// included) except JSON's structural characters and the string escape.
+fn is_token_byte(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && !b"{}[]\":,\\".contains(&b)
 }
 
 /// The `response_token` of a CRC reply: `sha256=` and the base64
@@ -228,6 +285,46 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "malformed_header"
+        );
+    }
+
+    #[test]
+    fn crc_tokens_that_could_be_a_body_are_refused() {
+        let none: [(&str, &str); 0] = [];
+        let now = Timestamp::UNIX_EPOCH;
+        let long = "a".repeat(MAX_CRC_TOKEN_LEN + 1);
+        for token in [
+            "%7B%7D", "x%22y", "a%5Bb", "a%3Ab", "a%2Cb", "a%5Cb", "a%0Ab", "%C3%A9", &long,
+        ] {
+            let url = format!("https://example.com/hook?crc_token={token}");
+            let request = Request::new(&none, b"").with_method("GET").with_url(&url);
+            assert_eq!(
+                verifier().verify_request(&request, now).unwrap_err().code(),
+                "invalid_challenge",
+                "{token}"
+            );
+        }
+        let longest = "a".repeat(MAX_CRC_TOKEN_LEN);
+        let url = format!("https://example.com/hook?crc_token={longest}");
+        let request = Request::new(&none, b"").with_method("GET").with_url(&url);
+        assert!(verifier().verify_request(&request, now).is_ok());
+    }
+
+    #[test]
+    fn a_signed_body_that_is_not_a_json_object_is_refused() {
+        let now = Timestamp::UNIX_EPOCH;
+        for body in [&b"challenge_string"[..], b"", b"  ", b"[1]", b"\"{\""] {
+            let signed = sign(&secret(), body);
+            assert_eq!(
+                verifier().verify(&signed, body, now).unwrap_err(),
+                VerifyError::malformed("body", Malformed::BadBody)
+            );
+        }
+        let spaced = b" \r\n\t{}";
+        assert!(
+            verifier()
+                .verify(&sign(&secret(), spaced), spaced, now)
+                .is_ok()
         );
     }
 }
