@@ -42,6 +42,9 @@ macro_rules! timestamp_options {
     };
 }
 
+#[macro_use]
+mod macros;
+
 pub mod adyen;
 pub mod asana;
 pub mod bitbucket;
