@@ -107,6 +107,7 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+mod t_v1;
 pub mod telegram;
 mod token;
 #[cfg(feature = "sha1")]
