@@ -85,20 +85,7 @@ impl Verifier {
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Circleci
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Circleci);
 
 /// Signs `body` as CircleCI does: `circleci-signature: v1=<hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -111,11 +98,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["id"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Circleci, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Circleci, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

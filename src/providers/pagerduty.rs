@@ -87,20 +87,7 @@ impl Verifier {
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Pagerduty
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Pagerduty);
 
 /// Signs `body` as PagerDuty does with each of `secrets` (several while a
 /// secret is rotated): one `v1=` item per secret, comma-separated.
