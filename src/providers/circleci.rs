@@ -11,10 +11,11 @@
 //!   `id`, the same on every retry ([`Verified::event_id`]).
 //! - `verify` allocates nothing.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::{Provider, VerifierConfig};
+use crate::providers::t_v1;
 use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
@@ -65,22 +66,7 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key = self.keys.find(now, &[body], target, candidates)?;
+        let key = t_v1::verify_untimed(SIGNATURE_HEADER, &self.keys, headers, body, now)?;
         Ok(Verified::new(Provider::Circleci, key))
     }
 }

@@ -10,6 +10,9 @@
 //! - The signature is checked before the timestamp window, so a stale but
 //!   forged delivery is reported as a forgery.
 //!
+//! [`verify_untimed`] is the same list without `t`, over the body alone
+//! (PagerDuty, CircleCI).
+//!
 //! Verifying allocates nothing: items are read in place from the header.
 
 use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
@@ -89,11 +92,8 @@ impl Scheme {
         Ok((key, signed_at))
     }
 
-    /// The trimmed values of the `v1=` items.
     fn v1_items<'h>(&self, headers: &'h dyn Headers) -> impl Iterator<Item = &'h [u8]> + 'h {
-        headers::list_items(headers, self.header, b',')
-            .filter_map(|item| item.strip_prefix(b"v1="))
-            .map(headers::trim)
+        v1_items(self.header, headers)
     }
 
     /// The raw digits of the one `t=` item.
@@ -116,4 +116,43 @@ impl Scheme {
             Malformed::MissingPart("t"),
         ))
     }
+}
+
+/// Checks a `v1=<hex>[,v1=<hex>...]` list in `header`, HMAC-SHA256 over the
+/// body alone (no timestamp); any `v1` may match.
+///
+/// # Errors
+///
+/// [`VerifyError::MissingHeader`] without the header,
+/// [`VerifyError::NoMatchingScheme`] without a `v1` item,
+/// [`VerifyError::MalformedHeader`] when no `v1` is 64 hex digits,
+/// [`VerifyError::SignatureMismatch`] when none matches.
+pub(crate) fn verify_untimed(
+    header: &'static str,
+    keys: &MacKeys<HmacSha256>,
+    headers: &dyn Headers,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<KeyMatch, VerifyError> {
+    if !headers::present(headers, header) {
+        return Err(VerifyError::MissingHeader { name: header });
+    }
+    let candidates =
+        || v1_items(header, headers).map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex));
+    let target = MatchTarget {
+        header,
+        scheme: "v1",
+        covers: SignedContent::Body,
+    };
+    keys.find(now, &[body], target, candidates)
+}
+
+/// The trimmed values of the `v1=` items of `header`.
+fn v1_items<'h>(
+    header: &'static str,
+    headers: &'h dyn Headers,
+) -> impl Iterator<Item = &'h [u8]> + 'h {
+    headers::list_items(headers, header, b',')
+        .filter_map(|item| item.strip_prefix(b"v1="))
+        .map(headers::trim)
 }
