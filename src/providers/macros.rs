@@ -36,7 +36,7 @@ macro_rules! verify_headers_and_body {
 /// header once the signature has been checked. The doc comments written before
 /// each part become that item's documentation.
 ///
-/// ```ignore
+/// ```text
 /// body_hmac_verifier! {
 ///     /// Verifies Example webhooks.
 ///     struct for Provider::Example, keys HmacSha256, tag 32, scheme SCHEME;
