@@ -193,20 +193,7 @@ pub fn signing_string(item: &serde_json::Value) -> String {
     out
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Adyen
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Adyen);
 
 /// Decodes an HMAC key as Adyen shows it (hex, either case).
 ///
@@ -229,11 +216,7 @@ pub fn sign_item(key: &Secret, item: &serde_json::Value) -> String {
     base64::engine::general_purpose::STANDARD.encode(tag)
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Adyen, SecretEncoding::Hex)?,
-    ))
-}
+secrets_from_config!(Provider::Adyen, SecretEncoding::Hex);
 
 #[cfg(test)]
 mod tests {

@@ -38,32 +38,23 @@ const SCHEME: Scheme = Scheme {
     encoding: TagEncoding::Hex,
 };
 
-/// Verifies Bitbucket webhooks.
-///
-/// ```
-/// use webhook_kit::providers::bitbucket;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("bitbucket-webhook-secret")?;
-/// let body = br#"{"push":{}}"#;
-/// let headers = bitbucket::sign(&secret, body);
-/// let verifier = bitbucket::Verifier::new(Keyring::from(secret));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Bitbucket webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::bitbucket;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("bitbucket-webhook-secret")?;
+    /// let body = br#"{"push":{}}"#;
+    /// let headers = bitbucket::sign(&secret, body);
+    /// let verifier = bitbucket::Verifier::new(Keyring::from(secret));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Bitbucket, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the webhook secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery. No timestamp is signed, so `now` only decides
     /// which keys have expired.
     ///
@@ -73,39 +64,10 @@ impl Verifier {
     /// [`VerifyError::UnsupportedAlgorithm`] for a `sha1=` value,
     /// [`VerifyError::MalformedHeader`] for anything but `sha256=<64 hex>`,
     /// [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
-        if value.starts_with(b"sha1=") {
-            return Err(VerifyError::UnsupportedAlgorithm {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let key = SCHEME.verify_value::<_, 32>(&self.keys, value, body, now)?;
-        let delivery =
-            headers::single(headers, REQUEST_UUID_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Bitbucket, key).with_delivery_id(delivery))
-    }
+    fn verify refusing "sha1=", delivery id in REQUEST_UUID_HEADER;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Bitbucket
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Bitbucket);
 
 /// Signs `body` as Bitbucket does: `X-Hub-Signature: sha256=<hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -113,11 +75,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.header_value(&tag))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Bitbucket, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Bitbucket, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

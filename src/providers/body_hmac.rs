@@ -48,6 +48,29 @@ impl Scheme {
         self.verify_value::<M, N>(keys, value, body, now)
     }
 
+    /// As [`Scheme::verify`], but a value starting with `refused` (the
+    /// prefix of an algorithm the provider also offers and this crate does
+    /// not accept, such as `sha1=`) is refused before any MAC is computed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Scheme::verify`], and [`VerifyError::UnsupportedAlgorithm`] for
+    /// a value starting with `refused`.
+    pub(crate) fn verify_refusing<M: Mac + KeyInit + Clone, const N: usize>(
+        &self,
+        refused: &str,
+        keys: &MacKeys<M>,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<KeyMatch, VerifyError> {
+        let value = headers::required(headers, self.header)?;
+        if value.starts_with(refused.as_bytes()) {
+            return Err(VerifyError::UnsupportedAlgorithm { name: self.header });
+        }
+        self.verify_value::<M, N>(keys, value, body, now)
+    }
+
     /// As [`Scheme::verify`], for a header value already read.
     pub(crate) fn verify_value<M: Mac + KeyInit + Clone, const N: usize>(
         &self,

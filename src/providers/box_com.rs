@@ -142,20 +142,7 @@ fn expect(headers: &dyn Headers, name: &'static str, value: &[u8]) -> Result<(),
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Box
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Box);
 
 /// Signs `body` as Box does at the RFC 3339 time `timestamp`: both
 /// signature headers, the timestamp, version and algorithm.

@@ -145,20 +145,7 @@ fn part<'v>(value: &'v [u8], prefix: &[u8], name: &'static str) -> Result<&'v [u
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Buildkite
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Buildkite);
 
 /// Signs `body` as a webhook in signature mode does, at `timestamp`
 /// (whole seconds are used).

@@ -16,19 +16,27 @@
 
 use std::time::Duration;
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
-use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::t_v1::{Scheme, TimeUnit};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Calendly-Webhook-Signature";
 
 /// Calendly's example window: 3 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(180);
+
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    unit: TimeUnit::Seconds,
+    v1_required: true,
+};
 
 /// Verifies Calendly webhooks.
 #[derive(Debug, Clone)]
@@ -60,78 +68,14 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let raw_t = item(headers, b"t=", "t")?;
-        let signed_at = time::parse_unix_seconds(raw_t)
-            .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
-        // Calendly always sends a `v1`; without one the header is broken, not another scheme.
-        item(headers, b"v1=", "v1")?;
-
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key = self
-            .keys
-            .find(now, &[raw_t, b".", body], target, candidates)?;
-        self.check.apply(signed_at, now)?;
+        let (key, signed_at) = SCHEME.verify(&self.keys, &self.check, headers, body, now)?;
         Ok(Verified::new(Provider::Calendly, key).signed_at(signed_at))
     }
 }
 
 timestamp_options!(Verifier);
 
-/// The value of the first `{part}=` item. Repeated `t` items must agree
-/// (only one time is signed); repeated `v1` items are signature candidates.
-fn item<'h>(
-    headers: &'h dyn Headers,
-    prefix: &'static [u8],
-    part: &'static str,
-) -> Result<&'h [u8], VerifyError> {
-    let single = prefix == b"t=";
-    let mut found: Option<&[u8]> = None;
-    for value in headers::list_items(headers, SIGNATURE_HEADER, b',')
-        .filter_map(|item| item.strip_prefix(prefix))
-        .map(headers::trim)
-    {
-        if single && found.is_some_and(|f| f != value) {
-            return Err(VerifyError::malformed(
-                SIGNATURE_HEADER,
-                Malformed::DuplicateParam("t"),
-            ));
-        }
-        found.get_or_insert(value);
-    }
-    found.ok_or(VerifyError::malformed(
-        SIGNATURE_HEADER,
-        Malformed::MissingPart(part),
-    ))
-}
-
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Calendly
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Calendly);
 
 /// Signs `body` as Calendly does, at `timestamp` (whole seconds): the
 /// signature header.

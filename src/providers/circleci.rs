@@ -11,10 +11,11 @@
 //!   `id`, the same on every retry ([`Verified::event_id`]).
 //! - `verify` allocates nothing.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::{Provider, VerifierConfig};
+use crate::providers::t_v1;
 use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
@@ -65,40 +66,12 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key = self.keys.find(now, &[body], target, candidates)?;
+        let key = t_v1::verify_untimed(SIGNATURE_HEADER, &self.keys, headers, body, now)?;
         Ok(Verified::new(Provider::Circleci, key))
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Circleci
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Circleci);
 
 /// Signs `body` as CircleCI does: `circleci-signature: v1=<hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -111,11 +84,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["id"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Circleci, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Circleci, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -74,11 +74,7 @@ pub fn sign(secret: &Secret) -> SignedHeaders {
     SignedHeaders::new().with(AUTH_HEADER, token::text(secret))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Cloudflare, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Cloudflare, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -30,20 +30,11 @@ const SCHEME: Scheme = Scheme {
     name: "hex",
 };
 
-/// Verifies Coinbase Commerce webhooks.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Coinbase Commerce webhooks.
+    struct for Provider::CoinbaseCommerce, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the shared secrets in `keyring` (text, as shown in Settings).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -51,31 +42,10 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the signature header,
     /// [`VerifyError::MalformedHeader`] when it is not 64 hex digits,
     /// [`VerifyError::SignatureMismatch`] when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::CoinbaseCommerce, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::CoinbaseCommerce
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::CoinbaseCommerce);
 
 /// Signs `body` as Coinbase Commerce does: the signature header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -87,10 +57,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["event", "id"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::CoinbaseCommerce, SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::CoinbaseCommerce, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

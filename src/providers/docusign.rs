@@ -135,20 +135,7 @@ impl Verifier {
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Docusign
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Docusign);
 
 /// Signs `body` as DocuSign Connect does with each of `keys`: the headers
 /// `X-DocuSign-Signature-1`, `-2`, ... in key order, and

@@ -39,20 +39,11 @@ const SCHEME: Scheme = Scheme {
     name: "hex",
 };
 
-/// Verifies Dropbox webhook notifications and answers the challenge GET.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Dropbox webhook notifications and answers the challenge GET.
+    struct for Provider::Dropbox, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the app secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a notification POST; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -60,15 +51,7 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the signature header,
     /// [`VerifyError::MalformedHeader`] when it is not 64 hex digits,
     /// [`VerifyError::SignatureMismatch`] when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Dropbox, key))
-    }
+    fn verify;
 }
 
 /// The reply to a verification GET whose query is `query`, or `None` when
@@ -132,10 +115,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.sign_sha256(secret, body))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Dropbox, SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Dropbox, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

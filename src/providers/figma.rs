@@ -97,11 +97,7 @@ impl Verify for Verifier {
     }
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Figma, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Figma, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

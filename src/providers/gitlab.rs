@@ -197,20 +197,7 @@ pub fn parse_signing_token(text: &str) -> Result<Secret, SecretError> {
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Gitlab
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Gitlab);
 
 /// The headers of a secret-token delivery: `X-Gitlab-Token` with the token
 /// verbatim, and `X-Gitlab-Event-UUID`.

@@ -12,13 +12,15 @@
 //!   is the caller's to send.
 //! - [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
-use crate::provider::Provider;
-use crate::secret::{Keyring, Secret};
+use crate::crypto::{self, HmacSha256, MacKeys, TagEncoding};
+use crate::error::VerifyError;
+use crate::headers::Headers;
+use crate::provider::{Provider, VerifierConfig};
+use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::body_hmac::Scheme;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Webhook-Signature";
@@ -26,34 +28,32 @@ pub const SIGNATURE_HEADER: &str = "Webhook-Signature";
 /// The HTTP status GoCardless asks for when a signature is invalid.
 pub const INVALID_SIGNATURE_STATUS: u16 = 498;
 
-/// Verifies GoCardless webhooks.
-///
-/// ```
-/// use webhook_kit::providers::gocardless;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("endpoint-secret")?;
-/// let body = br#"{"events":[{"id":"EV123","action":"confirmed"}]}"#;
-/// let headers = gocardless::sign(&secret, body);
-///
-/// let verifier = gocardless::Verifier::new(Keyring::from(secret));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    prefix: "",
+    name: "hmac-sha256",
+    encoding: TagEncoding::Hex,
+};
 
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies GoCardless webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::gocardless;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("endpoint-secret")?;
+    /// let body = br#"{"events":[{"id":"EV123","action":"confirmed"}]}"#;
+    /// let headers = gocardless::sign(&secret, body);
+    ///
+    /// let verifier = gocardless::Verifier::new(Keyring::from(secret));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Gocardless, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the endpoint secrets in `keyring` (each built with
     /// [`Secret::from_text`]).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery. GoCardless signs no timestamp, so `now` only
     /// decides which keys of the keyring have expired.
     ///
@@ -62,38 +62,10 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without `Webhook-Signature`,
     /// [`VerifyError::MalformedHeader`] for a value that is not 64 hex
     /// digits, [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
-        let candidate = || std::iter::once(crypto::decode_tag::<32>(value, TagEncoding::Hex));
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "hmac-sha256",
-            covers: SignedContent::Body,
-        };
-        let key_index = self.keys.find(now, &[body], target, candidate)?;
-        Ok(Verified::new(Provider::Gocardless, key_index))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Gocardless
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Gocardless);
 
 /// Signs `body` as GoCardless does: the `Webhook-Signature` header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -101,12 +73,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, crypto::hex(&tag))
 }
 
-pub(crate) fn from_config(
-    config: &crate::provider::VerifierConfig,
-) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Gocardless, crate::SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Gocardless, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -32,20 +32,11 @@ const SCHEME: Scheme = Scheme {
     name: "sha1",
 };
 
-/// Verifies Intercom webhook notifications.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha1>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Intercom webhook notifications.
+    struct for Provider::Intercom, keys HmacSha1, tag 20, scheme SCHEME;
     /// A verifier for the client secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a notification; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -53,31 +44,10 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the header,
     /// [`VerifyError::MalformedHeader`] when it is not `sha1=<40 hex>`,
     /// [`VerifyError::SignatureMismatch`] when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 20>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Intercom, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Intercom
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Intercom);
 
 /// Signs `body` as Intercom does: the signature header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {

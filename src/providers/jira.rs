@@ -36,32 +36,23 @@ const SCHEME: Scheme = Scheme {
     encoding: TagEncoding::Hex,
 };
 
-/// Verifies Jira admin webhooks that have a secret.
-///
-/// ```
-/// use webhook_kit::providers::jira;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("jira-admin-webhook-secret-32chars")?;
-/// let body = br#"{"webhookEvent":"jira:issue_created"}"#;
-/// let headers = jira::sign(&secret, body);
-/// let verifier = jira::Verifier::new(Keyring::from(secret));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Jira admin webhooks that have a secret.
+    ///
+    /// ```
+    /// use webhook_kit::providers::jira;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("jira-admin-webhook-secret-32chars")?;
+    /// let body = br#"{"webhookEvent":"jira:issue_created"}"#;
+    /// let headers = jira::sign(&secret, body);
+    /// let verifier = jira::Verifier::new(Keyring::from(secret));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Jira, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the webhook secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -70,39 +61,10 @@ impl Verifier {
     /// [`VerifyError::UnsupportedAlgorithm`] for `sha1=`,
     /// [`VerifyError::MalformedHeader`] for anything but `sha256=<64 hex>`,
     /// [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
-        if value.starts_with(b"sha1=") {
-            return Err(VerifyError::UnsupportedAlgorithm {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let key = SCHEME.verify_value::<_, 32>(&self.keys, value, body, now)?;
-        let delivery =
-            headers::single(headers, IDENTIFIER_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Jira, key).with_delivery_id(delivery))
-    }
+    fn verify refusing "sha1=", delivery id in IDENTIFIER_HEADER;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Jira
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Jira);
 
 /// Signs `body` as Jira does: `X-Hub-Signature: sha256=<hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -110,11 +72,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.header_value(&tag))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Jira, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Jira, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

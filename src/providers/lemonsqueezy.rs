@@ -32,20 +32,11 @@ const SCHEME: Scheme = Scheme {
     name: "hex",
 };
 
-/// Verifies Lemon Squeezy webhooks.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Lemon Squeezy webhooks.
+    struct for Provider::Lemonsqueezy, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the signing secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -53,41 +44,17 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without `X-Signature`,
     /// [`VerifyError::MalformedHeader`] when it is not 64 hex digits,
     /// [`VerifyError::SignatureMismatch`] when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Lemonsqueezy, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Lemonsqueezy
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Lemonsqueezy);
 
 /// Signs `body` as Lemon Squeezy does: the signature header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.sign_sha256(secret, body))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Lemonsqueezy, SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Lemonsqueezy, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -110,20 +110,7 @@ fn signed_at(body: &[u8]) -> Result<Timestamp, VerifyError> {
         })
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Linear
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Linear);
 
 /// Signs `body` as Linear does: the signature header. The body carries its
 /// own `webhookTimestamp`.

@@ -42,6 +42,9 @@ macro_rules! timestamp_options {
     };
 }
 
+#[macro_use]
+mod macros;
+
 pub mod adyen;
 pub mod asana;
 pub mod bitbucket;
@@ -104,6 +107,7 @@ pub mod standard_webhooks;
 pub mod stripe;
 pub mod supabase_auth_hook;
 pub mod svix;
+mod t_v1;
 pub mod telegram;
 mod token;
 #[cfg(feature = "sha1")]

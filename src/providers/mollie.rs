@@ -17,8 +17,8 @@
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{SignedContent, VerifyError};
 use crate::headers::{self, Headers};
-use crate::provider::Provider;
-use crate::secret::{Keyring, Secret};
+use crate::provider::{Provider, VerifierConfig};
+use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
 
@@ -97,20 +97,7 @@ impl Verifier {
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Mollie
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Mollie);
 
 /// Signs `body` as Mollie does: `X-Mollie-Signature: sha256=<hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -121,12 +108,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     )
 }
 
-pub(crate) fn from_config(
-    config: &crate::provider::VerifierConfig,
-) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Mollie, crate::SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Mollie, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -11,19 +11,27 @@
 
 use std::time::Duration;
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::{Provider, VerifierConfig};
 use crate::secret::{Keyring, Secret, SecretEncoding};
-use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::t_v1::{Scheme, TimeUnit};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "mux-signature";
 
 /// The window of Mux's SDKs.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    unit: TimeUnit::Seconds,
+    v1_required: false,
+};
 
 /// Verifies Mux webhooks.
 ///
@@ -69,70 +77,14 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let raw_t = timestamp_item(headers)?;
-        let signed_at = time::parse_unix_seconds(raw_t)
-            .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
-
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key = self
-            .keys
-            .find(now, &[raw_t, b".", body], target, candidates)?;
-        self.check.apply(signed_at, now)?;
+        let (key, signed_at) = SCHEME.verify(&self.keys, &self.check, headers, body, now)?;
         Ok(Verified::new(Provider::Mux, key).signed_at(signed_at))
     }
 }
 
-/// The digits of the one `t=` item.
-fn timestamp_item(headers: &dyn Headers) -> Result<&[u8], VerifyError> {
-    let mut found: Option<&[u8]> = None;
-    for item in headers::list_items(headers, SIGNATURE_HEADER, b',') {
-        if let Some(value) = item.strip_prefix(b"t=") {
-            let value = headers::trim(value);
-            if found.is_some_and(|f| f != value) {
-                return Err(VerifyError::malformed(
-                    SIGNATURE_HEADER,
-                    Malformed::DuplicateParam("t"),
-                ));
-            }
-            found = Some(value);
-        }
-    }
-    found.ok_or(VerifyError::malformed(
-        SIGNATURE_HEADER,
-        Malformed::MissingPart("t"),
-    ))
-}
-
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Mux
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Mux);
 
 /// Signs `body` as Mux does, at `timestamp` (whole seconds are used).
 pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {
@@ -157,6 +109,7 @@ pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Malformed;
     use crate::test_support::bit_flips;
 
     const SECRET: &str = "SuperSecret123";

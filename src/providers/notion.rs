@@ -30,33 +30,24 @@ const SCHEME: Scheme = Scheme {
     encoding: TagEncoding::Hex,
 };
 
-/// Verifies Notion webhooks.
-///
-/// ```
-/// use webhook_kit::providers::notion;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let token = Secret::from_text("secret_notion_verification_token")?;
-/// let body = br#"{"id":"367cba44","type":"page.content_updated"}"#;
-/// let headers = notion::sign(&token, body);
-/// let verifier = notion::Verifier::new(Keyring::from(token));
-/// let verified = verifier.verify(&headers, body, Timestamp::UNIX_EPOCH)?;
-/// assert_eq!(verified.event_id(body).as_deref(), Some("367cba44"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Notion webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::notion;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let token = Secret::from_text("secret_notion_verification_token")?;
+    /// let body = br#"{"id":"367cba44","type":"page.content_updated"}"#;
+    /// let headers = notion::sign(&token, body);
+    /// let verifier = notion::Verifier::new(Keyring::from(token));
+    /// let verified = verifier.verify(&headers, body, Timestamp::UNIX_EPOCH)?;
+    /// assert_eq!(verified.event_id(body).as_deref(), Some("367cba44"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Notion, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the verification tokens in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -65,31 +56,10 @@ impl Verifier {
     /// one-time verification request has none),
     /// [`VerifyError::MalformedHeader`] for anything but `sha256=<64 hex>`,
     /// [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Notion, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Notion
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Notion);
 
 /// The `verification_token` of Notion's one-time, unsigned verification
 /// request, to paste into the integration's settings and configure as the
@@ -115,11 +85,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["id"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Notion, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Notion, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -137,11 +137,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["eventId"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Okta, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Okta, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -139,20 +139,7 @@ fn the_one<'h>(headers: &'h dyn Headers, key: &'static str) -> Result<&'h [u8], 
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Paddle
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Paddle);
 
 /// Signs `body` as Paddle does, at `timestamp` (whole seconds are used).
 pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {

@@ -13,10 +13,11 @@
 //!
 //! [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::Provider;
+use crate::providers::t_v1;
 use crate::secret::{Keyring, Secret};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
@@ -67,40 +68,12 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|hex| crypto::decode_tag::<32>(headers::trim(hex), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key_index = self.keys.find(now, &[body], target, candidates)?;
-        Ok(Verified::new(Provider::Pagerduty, key_index))
+        let key = t_v1::verify_untimed(SIGNATURE_HEADER, &self.keys, headers, body, now)?;
+        Ok(Verified::new(Provider::Pagerduty, key))
     }
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Pagerduty
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Pagerduty);
 
 /// Signs `body` as PagerDuty does with each of `secrets` (several while a
 /// secret is rotated): one `v1=` item per secret, comma-separated.

@@ -10,45 +10,45 @@
 //!   Test and live mode sign with their own keys.
 //! - [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha512, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
-use crate::provider::Provider;
-use crate::secret::{Keyring, Secret};
+use crate::crypto::{self, HmacSha512, MacKeys, TagEncoding};
+use crate::error::VerifyError;
+use crate::headers::Headers;
+use crate::provider::{Provider, VerifierConfig};
+use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::body_hmac::Scheme;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "x-paystack-signature";
 
-/// Verifies Paystack webhooks.
-///
-/// ```
-/// use webhook_kit::providers::paystack;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("sk_test_example")?;
-/// let body = br#"{"event":"charge.success","data":{"reference":"ref-1"}}"#;
-/// let headers = paystack::sign(&secret, body);
-///
-/// let verifier = paystack::Verifier::new(Keyring::from(secret));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha512>,
-}
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    prefix: "",
+    name: "hmac-sha512",
+    encoding: TagEncoding::Hex,
+};
 
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Paystack webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::paystack;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("sk_test_example")?;
+    /// let body = br#"{"event":"charge.success","data":{"reference":"ref-1"}}"#;
+    /// let headers = paystack::sign(&secret, body);
+    ///
+    /// let verifier = paystack::Verifier::new(Keyring::from(secret));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Paystack, keys HmacSha512, tag 64, scheme SCHEME;
     /// A verifier for the secret keys in `keyring` (each built with
     /// [`Secret::from_text`]).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery. Paystack signs no timestamp, so `now` only
     /// decides which keys of the keyring have expired.
     ///
@@ -58,38 +58,10 @@ impl Verifier {
     /// [`VerifyError::MalformedHeader`] for a value that is not 128 hex
     /// digits (a SHA-256 digest in its place, say),
     /// [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
-        let candidate = || std::iter::once(crypto::decode_tag::<64>(value, TagEncoding::Hex));
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "hmac-sha512",
-            covers: SignedContent::Body,
-        };
-        let key_index = self.keys.find(now, &[body], target, candidate)?;
-        Ok(Verified::new(Provider::Paystack, key_index))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Paystack
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Paystack);
 
 /// Signs `body` as Paystack does: the `x-paystack-signature` header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -97,12 +69,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, crypto::hex(&tag))
 }
 
-pub(crate) fn from_config(
-    config: &crate::provider::VerifierConfig,
-) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Paystack, crate::SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Paystack, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -227,20 +227,7 @@ pub fn parse_jwk(text: &str) -> Result<P256PublicKey, SecretError> {
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Plaid
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Plaid);
 
 /// Builds a verifier from a configuration: every key is a JWK.
 pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, SecretError> {

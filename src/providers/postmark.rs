@@ -131,11 +131,7 @@ pub fn sign(credentials: &Secret) -> SignedHeaders {
     )
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Postmark, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Postmark, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -33,20 +33,11 @@ const SCHEME: Scheme = Scheme {
     name: "hex",
 };
 
-/// Verifies Razorpay webhooks.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Razorpay webhooks.
+    struct for Provider::Razorpay, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the webhook secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -54,42 +45,17 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the signature header,
     /// [`VerifyError::MalformedHeader`] when it is not 64 hex digits,
     /// [`VerifyError::SignatureMismatch`] when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        let id = headers::single(headers, EVENT_ID_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Razorpay, key).with_delivery_id(id))
-    }
+    fn verify, delivery id in EVENT_ID_HEADER;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Razorpay
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Razorpay);
 
 /// Signs `body` as Razorpay does: the signature header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.sign_sha256(secret, body))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Razorpay, SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Razorpay, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

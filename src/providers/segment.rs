@@ -27,33 +27,24 @@ const SCHEME: Scheme = Scheme {
     encoding: TagEncoding::Hex,
 };
 
-/// Verifies Segment webhooks.
-///
-/// ```
-/// use webhook_kit::providers::segment;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("segment-shared-secret")?;
-/// let body = br#"{"type":"track","messageId":"ajs-1"}"#;
-/// let headers = segment::sign(&secret, body);
-/// let verifier = segment::Verifier::new(Keyring::from(secret));
-/// let verified = verifier.verify(&headers, body, Timestamp::UNIX_EPOCH)?;
-/// assert_eq!(verified.event_id(body).as_deref(), Some("ajs-1"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha1>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Segment webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::segment;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("segment-shared-secret")?;
+    /// let body = br#"{"type":"track","messageId":"ajs-1"}"#;
+    /// let headers = segment::sign(&secret, body);
+    /// let verifier = segment::Verifier::new(Keyring::from(secret));
+    /// let verified = verifier.verify(&headers, body, Timestamp::UNIX_EPOCH)?;
+    /// assert_eq!(verified.event_id(body).as_deref(), Some("ajs-1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Segment, keys HmacSha1, tag 20, scheme SCHEME;
     /// A verifier for the shared secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -61,31 +52,10 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the header,
     /// [`VerifyError::MalformedHeader`] for a value that is not 40 hex
     /// digits, [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 20>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Segment, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Segment
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Segment);
 
 /// Signs `body` as Segment does: `X-Signature: <hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -98,11 +68,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["messageId"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Segment, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Segment, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

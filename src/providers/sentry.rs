@@ -36,32 +36,23 @@ const SCHEME: Scheme = Scheme {
     encoding: TagEncoding::Hex,
 };
 
-/// Verifies Sentry integration webhooks.
-///
-/// ```
-/// use webhook_kit::providers::sentry;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let secret = Secret::from_text("integration-client-secret")?;
-/// let body = br#"{"action":"created"}"#;
-/// let headers = sentry::sign(&secret, body);
-/// let verifier = sentry::Verifier::new(Keyring::from(secret));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Sentry integration webhooks.
+    ///
+    /// ```
+    /// use webhook_kit::providers::sentry;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let secret = Secret::from_text("integration-client-secret")?;
+    /// let body = br#"{"action":"created"}"#;
+    /// let headers = sentry::sign(&secret, body);
+    /// let verifier = sentry::Verifier::new(Keyring::from(secret));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Sentry, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the client secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -69,33 +60,10 @@ impl Verifier {
     /// [`VerifyError::MissingHeader`] without the signature header,
     /// [`VerifyError::MalformedHeader`] for a value that is not 64 hex
     /// digits, [`VerifyError::SignatureMismatch`] when no key matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        let delivery =
-            headers::single(headers, REQUEST_ID_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Sentry, key).with_delivery_id(delivery))
-    }
+    fn verify, delivery id in REQUEST_ID_HEADER;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Sentry
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Sentry);
 
 /// Signs `body` as Sentry does: `Sentry-Hook-Signature: <hex>`.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
@@ -103,11 +71,7 @@ pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.header_value(&tag))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Sentry, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Sentry, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

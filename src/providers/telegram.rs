@@ -85,11 +85,7 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
     crate::provider::json_string_field(body, &["update_id"])
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    Ok(Verifier::new(
-        config.secrets(Provider::Telegram, SecretEncoding::Utf8)?,
-    ))
-}
+secrets_from_config!(Provider::Telegram, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -28,20 +28,11 @@ const SCHEME: Scheme = Scheme {
     name: "sha256",
 };
 
-/// Verifies Typeform webhooks.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Typeform webhooks.
+    struct for Provider::Typeform, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the webhook secrets in `keyring` (text).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -50,41 +41,17 @@ impl Verifier {
     /// [`VerifyError::MalformedHeader`] without the `sha256=` prefix or when
     /// the rest is not a base64 SHA-256 tag, [`VerifyError::SignatureMismatch`]
     /// when no secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        Ok(Verified::new(Provider::Typeform, key))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Typeform
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Typeform);
 
 /// Signs `body` as Typeform does: the signature header.
 pub fn sign(secret: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, SCHEME.sign_sha256(secret, body))
 }
 
-pub(crate) fn from_config(config: &VerifierConfig) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Typeform, SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Typeform, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

@@ -99,20 +99,7 @@ impl Verifier {
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Webflow
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Webflow);
 
 /// Signs `body` as Webflow does at `timestamp` (milliseconds are kept):
 /// the timestamp and signature headers.

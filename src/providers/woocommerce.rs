@@ -44,21 +44,12 @@ const SCHEME: Scheme = Scheme {
     name: "base64",
 };
 
-/// Verifies WooCommerce webhooks.
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
-
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies WooCommerce webhooks.
+    struct for Provider::Woocommerce, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the keys in `keyring`, used as they are: build each
     /// with [`parse_secret`] so entity-encoded secrets are decoded.
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery; `now` only decides which keys have expired.
     ///
     /// # Errors
@@ -67,32 +58,10 @@ impl Verifier {
     /// creation ping has none), [`VerifyError::MalformedHeader`] when it is
     /// not a base64 SHA-256 tag, [`VerifyError::SignatureMismatch`] when no
     /// secret matches.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let key = SCHEME.verify::<_, 32>(&self.keys, headers, body, now)?;
-        let id = headers::single(headers, DELIVERY_HEADER)?.and_then(DeliveryId::from_header);
-        Ok(Verified::new(Provider::Woocommerce, key).with_delivery_id(id))
-    }
+    fn verify, delivery id in DELIVERY_HEADER;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Woocommerce
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Woocommerce);
 
 /// The key WooCommerce signs with for a secret as typed or as stored.
 ///

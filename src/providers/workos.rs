@@ -13,19 +13,27 @@
 
 use std::time::Duration;
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::Headers;
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
-use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::t_v1::{Scheme, TimeUnit};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "WorkOS-Signature";
 
 /// WorkOS's SDK default tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(180);
+
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    unit: TimeUnit::Millis,
+    v1_required: false,
+};
 
 /// Verifies WorkOS webhooks.
 ///
@@ -74,71 +82,14 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        if !headers::present(headers, SIGNATURE_HEADER) {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-        let raw_t = timestamp_item(headers)?;
-        let signed_at = time::parse_unix_millis(raw_t)
-            .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
-
-        let candidates = || {
-            headers::list_items(headers, SIGNATURE_HEADER, b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|hex| crypto::decode_tag::<32>(headers::trim(hex), TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key_index = self
-            .keys
-            .find(now, &[raw_t, b".", body], target, candidates)?;
-
-        self.check.apply(signed_at, now)?;
-        Ok(Verified::new(Provider::Workos, key_index).signed_at(signed_at))
+        let (key, signed_at) = SCHEME.verify(&self.keys, &self.check, headers, body, now)?;
+        Ok(Verified::new(Provider::Workos, key).signed_at(signed_at))
     }
-}
-
-/// The raw digits of the one `t=` item.
-fn timestamp_item(headers: &dyn Headers) -> Result<&[u8], VerifyError> {
-    let mut found: Option<&[u8]> = None;
-    for item in headers::list_items(headers, SIGNATURE_HEADER, b',') {
-        if let Some(value) = item.strip_prefix(b"t=") {
-            let value = headers::trim(value);
-            if found.is_some_and(|f| f != value) {
-                return Err(VerifyError::malformed(
-                    SIGNATURE_HEADER,
-                    Malformed::DuplicateParam("t"),
-                ));
-            }
-            found = Some(value);
-        }
-    }
-    found.ok_or(VerifyError::malformed(
-        SIGNATURE_HEADER,
-        Malformed::MissingPart("t"),
-    ))
 }
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Workos
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Workos);
 
 /// Signs `body` as WorkOS does, at `timestamp` (milliseconds are kept).
 pub fn sign(secret: &Secret, timestamp: Timestamp, body: &[u8]) -> SignedHeaders {

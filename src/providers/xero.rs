@@ -13,13 +13,15 @@
 //! - Rotation: one key per app; several in the keyring are tried in turn.
 //! - [`Verifier::verify`] allocates nothing.
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
-use crate::provider::Provider;
-use crate::secret::{Keyring, Secret};
+use crate::crypto::{self, HmacSha256, MacKeys, TagEncoding};
+use crate::error::VerifyError;
+use crate::headers::Headers;
+use crate::provider::{Provider, VerifierConfig};
+use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::Timestamp;
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::body_hmac::Scheme;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "x-xero-signature";
@@ -27,34 +29,32 @@ pub const SIGNATURE_HEADER: &str = "x-xero-signature";
 /// The status Xero expects for a request whose signature does not verify.
 pub const INVALID_SIGNATURE_STATUS: u16 = 401;
 
-/// Verifies Xero webhooks and "Intent to receive" requests.
-///
-/// ```
-/// use webhook_kit::providers::xero;
-/// use webhook_kit::{Keyring, Secret, Timestamp};
-///
-/// let key = Secret::from_text("webhook-signing-key")?;
-/// let body = br#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"X"}"#;
-/// let headers = xero::sign(&key, body);
-///
-/// let verifier = xero::Verifier::new(Keyring::from(key));
-/// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Verifier {
-    keys: MacKeys<HmacSha256>,
-}
+const SCHEME: Scheme = Scheme {
+    header: SIGNATURE_HEADER,
+    prefix: "",
+    name: "hmac-sha256",
+    encoding: TagEncoding::Base64,
+};
 
-impl Verifier {
+body_hmac_verifier! {
+    /// Verifies Xero webhooks and "Intent to receive" requests.
+    ///
+    /// ```
+    /// use webhook_kit::providers::xero;
+    /// use webhook_kit::{Keyring, Secret, Timestamp};
+    ///
+    /// let key = Secret::from_text("webhook-signing-key")?;
+    /// let body = br#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"X"}"#;
+    /// let headers = xero::sign(&key, body);
+    ///
+    /// let verifier = xero::Verifier::new(Keyring::from(key));
+    /// assert!(verifier.verify(&headers, body, Timestamp::UNIX_EPOCH).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    struct for Provider::Xero, keys HmacSha256, tag 32, scheme SCHEME;
     /// A verifier for the webhook signing keys in `keyring` (each built
     /// with [`Secret::from_text`]).
-    pub fn new(keyring: Keyring<Secret>) -> Self {
-        Verifier {
-            keys: MacKeys::new(&keyring),
-        }
-    }
-
+    fn new;
     /// Verifies a delivery or an "Intent to receive" request. Xero signs no
     /// timestamp, so `now` only decides which keys have expired.
     ///
@@ -64,38 +64,10 @@ impl Verifier {
     /// [`VerifyError::MalformedHeader`] for a value that is not 32 bytes of
     /// standard base64, [`VerifyError::SignatureMismatch`] when no key
     /// matches. Each of these is a 401 for Xero.
-    pub fn verify(
-        &self,
-        headers: &dyn Headers,
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
-        let candidate = || std::iter::once(crypto::decode_tag::<32>(value, TagEncoding::Base64));
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "hmac-sha256",
-            covers: SignedContent::Body,
-        };
-        let key_index = self.keys.find(now, &[body], target, candidate)?;
-        Ok(Verified::new(Provider::Xero, key_index))
-    }
+    fn verify;
 }
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Xero
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Xero);
 
 /// Signs `body` as Xero does: the `x-xero-signature` header.
 pub fn sign(key: &Secret, body: &[u8]) -> SignedHeaders {
@@ -103,12 +75,7 @@ pub fn sign(key: &Secret, body: &[u8]) -> SignedHeaders {
     SignedHeaders::new().with(SIGNATURE_HEADER, crypto::base64(&tag))
 }
 
-pub(crate) fn from_config(
-    config: &crate::provider::VerifierConfig,
-) -> Result<Verifier, crate::SecretError> {
-    let keyring = config.secrets(Provider::Xero, crate::SecretEncoding::Utf8)?;
-    Ok(Verifier::new(keyring))
-}
+secrets_from_config!(Provider::Xero, SecretEncoding::Utf8);
 
 #[cfg(test)]
 mod tests {

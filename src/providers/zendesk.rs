@@ -98,20 +98,7 @@ impl Verifier {
 
 timestamp_options!(Verifier);
 
-impl Verify for Verifier {
-    fn provider(&self) -> Provider {
-        Provider::Zendesk
-    }
-
-    fn verify_request(
-        &self,
-        request: &Request<'_>,
-        now: Timestamp,
-    ) -> Result<Outcome, VerifyError> {
-        self.verify(request.headers(), request.body(), now)
-            .map(Outcome::Verified)
-    }
-}
+verify_headers_and_body!(Provider::Zendesk);
 
 /// Signs `body` as Zendesk does at the RFC 3339 time `timestamp`: the
 /// signature and timestamp headers.
