@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers, Lines};
+use crate::headers::{self, HeaderKey, Headers, Lines};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
@@ -21,6 +21,9 @@ use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
+
+/// [`SIGNATURE_HEADER`] prepared once for the lookup of every verify.
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "stripe-signature");
 
 /// Stripe's documented tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -83,7 +86,7 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
         // One lookup serves the timestamp and every candidate.
-        let lines = Lines::get(headers, SIGNATURE_HEADER);
+        let lines = Lines::get(headers, &SIGNATURE);
         if lines.is_empty() {
             return Err(VerifyError::MissingHeader {
                 name: SIGNATURE_HEADER,
