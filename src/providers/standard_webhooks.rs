@@ -163,10 +163,11 @@ impl Verifier {
             ));
         }
         let raw_ts = lookup(headers, ts_names)?;
-        let signed_at =
-            time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(ts_names.0.as_str(), e))?;
-        let (sig_name, sig_lines) =
-            pick(headers, sig_names).ok_or(VerifyError::MissingHeader { name: sig_names.0.as_str() })?;
+        let signed_at = time::parse_unix_seconds(raw_ts)
+            .map_err(|e| VerifyError::malformed(ts_names.0.as_str(), e))?;
+        let (sig_name, sig_lines) = pick(headers, sig_names).ok_or(VerifyError::MissingHeader {
+            name: sig_names.0.as_str(),
+        })?;
 
         let parts: [&[u8]; 5] = [id, b".", raw_ts, b".", body];
         let key_index = self.match_signature(sig_lines, sig_name, &parts, now)?;

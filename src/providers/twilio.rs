@@ -151,8 +151,7 @@ impl Verifier {
             check_body_hash(expected, body)?;
         }
 
-        let delivery =
-            headers::single(headers, &IDEMPOTENCY)?.and_then(DeliveryId::from_header);
+        let delivery = headers::single(headers, &IDEMPOTENCY)?.and_then(DeliveryId::from_header);
         let covers = match body_hash {
             Some(_) => SignedContent::UrlAndBody,
             None => SignedContent::UrlAndParams,
@@ -220,11 +219,14 @@ where
         )
     };
 
-    let (given, other) = url::forms(url);
-    match (attempt(given), other) {
-        (Err(VerifyError::SignatureMismatch { .. }), Some(form)) => attempt(form),
-        (result, _) => result,
+    let result = attempt(url::UrlForm::given(url));
+    // The other port form is worked out only when the given one failed.
+    if matches!(result, Err(VerifyError::SignatureMismatch { .. })) {
+        if let (_, Some(form)) = url::forms(url) {
+            return attempt(form);
+        }
     }
+    result
 }
 
 /// The raw value of the URL's `bodySHA256` query parameter, if any.

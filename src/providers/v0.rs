@@ -35,8 +35,8 @@ pub(crate) fn verify(
 ) -> Result<Verified, VerifyError> {
     let signature = headers::required(headers, names.signature)?;
     let raw_ts = headers::required(headers, names.timestamp)?;
-    let signed_at =
-        time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(names.timestamp.as_str(), e))?;
+    let signed_at = time::parse_unix_seconds(raw_ts)
+        .map_err(|e| VerifyError::malformed(names.timestamp.as_str(), e))?;
 
     let candidate = || {
         std::iter::once(match signature.strip_prefix(b"v0=") {
