@@ -311,10 +311,10 @@ impl<'h> Lines<'h> {
 ///
 /// Repeats with the same value are accepted (proxies duplicate headers);
 /// repeats with a different value are refused.
-pub(crate) fn single<'h>(
-    headers: &'h dyn Headers,
+pub(crate) fn single(
+    headers: &dyn Headers,
     name: impl Into<Name<'static>>,
-) -> Result<Option<&'h [u8]>, VerifyError> {
+) -> Result<Option<&[u8]>, VerifyError> {
     let name = name.into();
     let lines = Lines::get(headers, name);
     let mut lines = lines.iter();
@@ -331,10 +331,10 @@ pub(crate) fn single<'h>(
 }
 
 /// The value of a single-valued header that the scheme requires.
-pub(crate) fn required<'h>(
-    headers: &'h dyn Headers,
+pub(crate) fn required(
+    headers: &dyn Headers,
     name: impl Into<Name<'static>>,
-) -> Result<&'h [u8], VerifyError> {
+) -> Result<&[u8], VerifyError> {
     let name = name.into();
     single(headers, name)?.ok_or(VerifyError::MissingHeader {
         name: name.as_str(),
