@@ -49,6 +49,14 @@ pub trait Headers {
         }
         total
     }
+
+    /// [`Headers::values_into`] for a name prepared as a [`HeaderKey`].
+    ///
+    /// The default looks the name up as text; `http::HeaderMap` overrides
+    /// it with the pre-built name, which saves parsing the name again.
+    fn key_values_into<'a>(&'a self, key: &HeaderKey, out: &mut [&'a [u8]]) -> usize {
+        self.values_into(key.as_str(), out)
+    }
 }
 
 impl<T: Headers + ?Sized> Headers for &T {
@@ -58,6 +66,113 @@ impl<T: Headers + ?Sized> Headers for &T {
 
     fn values_into<'a>(&'a self, name: &str, out: &mut [&'a [u8]]) -> usize {
         (**self).values_into(name, out)
+    }
+
+    fn key_values_into<'a>(&'a self, key: &HeaderKey, out: &mut [&'a [u8]]) -> usize {
+        (**self).key_values_into(key, out)
+    }
+}
+
+/// A header name prepared once, so a map that can use it skips parsing
+/// and lowercasing the name on every lookup.
+///
+/// Built in a `static` with [`HeaderKey::new`]; the verifiers of the most
+/// used schemes look their headers up through such keys via
+/// [`Headers::key_values_into`]. With the `http` feature it holds a
+/// pre-built [`http::HeaderName`].
+///
+/// ```
+/// use webhook_kit::{HeaderKey, Headers};
+///
+/// static SIGNATURE: HeaderKey = HeaderKey::new("X-Signature", "x-signature");
+/// let headers = [("x-signature", "abc")];
+/// let mut out = [&b""[..]; 1];
+/// assert_eq!(headers.key_values_into(&SIGNATURE, &mut out), 1);
+/// assert_eq!(out, [&b"abc"[..]]);
+/// assert_eq!(SIGNATURE.as_str(), "X-Signature");
+/// ```
+#[derive(Debug)]
+pub struct HeaderKey {
+    name: &'static str,
+    #[cfg(feature = "http")]
+    http: http::HeaderName,
+}
+
+impl HeaderKey {
+    /// A key for the header `name` (as errors will spell it), given also in
+    /// `lowercase`.
+    ///
+    /// # Panics
+    ///
+    /// Unless `lowercase` is `name` in lowercase and a valid header name;
+    /// in a `static` that is a compile-time error, never a runtime panic.
+    #[must_use]
+    pub const fn new(name: &'static str, lowercase: &'static str) -> Self {
+        let (a, b) = (name.as_bytes(), lowercase.as_bytes());
+        assert!(a.len() == b.len() && !b.is_empty(), "not the same name");
+        let mut i = 0;
+        while i < b.len() {
+            assert!(
+                a[i].to_ascii_lowercase() == b[i] && !b[i].is_ascii_uppercase(),
+                "not the same name in lowercase"
+            );
+            i += 1;
+        }
+        HeaderKey {
+            name,
+            // Checks the name's characters too.
+            #[cfg(feature = "http")]
+            http: http::HeaderName::from_static(lowercase),
+        }
+    }
+
+    /// The name as given to [`HeaderKey::new`].
+    #[must_use]
+    pub const fn as_str(&self) -> &'static str {
+        self.name
+    }
+
+    /// The pre-built `http` name.
+    #[cfg(feature = "http")]
+    #[must_use]
+    pub const fn http_name(&self) -> &http::HeaderName {
+        &self.http
+    }
+}
+
+/// A header name as the crate's helpers take it: plain text, or a
+/// [`HeaderKey`] prepared once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Name<'n> {
+    Text(&'n str),
+    Key(&'n HeaderKey),
+}
+
+impl<'n> Name<'n> {
+    pub(crate) fn as_str(self) -> &'n str {
+        match self {
+            Name::Text(name) => name,
+            Name::Key(key) => key.name,
+        }
+    }
+
+    fn values_into<'h>(self, headers: &'h dyn Headers, out: &mut [&'h [u8]]) -> usize {
+        match self {
+            Name::Text(name) => headers.values_into(name, out),
+            Name::Key(key) => headers.key_values_into(key, out),
+        }
+    }
+}
+
+impl<'n> From<&'n str> for Name<'n> {
+    fn from(name: &'n str) -> Self {
+        Name::Text(name)
+    }
+}
+
+impl<'n> From<&'n HeaderKey> for Name<'n> {
+    fn from(key: &'n HeaderKey) -> Self {
+        Name::Key(key)
     }
 }
 
@@ -127,6 +242,16 @@ impl Headers for http::HeaderMap {
             out,
         )
     }
+
+    fn key_values_into<'a>(&'a self, key: &HeaderKey, out: &mut [&'a [u8]]) -> usize {
+        // The pre-built name is hashed as is: no parse, no lowercasing.
+        fill(
+            self.get_all(key.http_name())
+                .iter()
+                .map(http::HeaderValue::as_bytes),
+            out,
+        )
+    }
 }
 
 /// How many lines of one header [`Lines`] keeps; more are read again by index.
@@ -142,12 +267,13 @@ pub(crate) struct Lines<'h> {
 }
 
 impl<'h> Lines<'h> {
-    pub(crate) fn get(headers: &'h dyn Headers, name: &'h str) -> Self {
+    pub(crate) fn get(headers: &'h dyn Headers, name: impl Into<Name<'h>>) -> Self {
+        let name = name.into();
         let mut buffered = [&[][..]; BUFFERED_LINES];
-        let total = headers.values_into(name, &mut buffered);
+        let total = name.values_into(headers, &mut buffered);
         Lines {
             headers,
-            name,
+            name: name.as_str(),
             buffered,
             total,
         }
@@ -185,10 +311,11 @@ impl<'h> Lines<'h> {
 ///
 /// Repeats with the same value are accepted (proxies duplicate headers);
 /// repeats with a different value are refused.
-pub(crate) fn single<'h>(
-    headers: &'h dyn Headers,
-    name: &'static str,
-) -> Result<Option<&'h [u8]>, VerifyError> {
+pub(crate) fn single(
+    headers: &dyn Headers,
+    name: impl Into<Name<'static>>,
+) -> Result<Option<&[u8]>, VerifyError> {
+    let name = name.into();
     let lines = Lines::get(headers, name);
     let mut lines = lines.iter();
     let Some(first) = lines.next() else {
@@ -197,23 +324,29 @@ pub(crate) fn single<'h>(
     for other in lines {
         // Header values are not secret: a plain comparison is fine here.
         if trim(other) != trim(first) {
-            return Err(VerifyError::malformed(name, Malformed::Repeated));
+            return Err(VerifyError::malformed(name.as_str(), Malformed::Repeated));
         }
     }
     Ok(Some(trim(first)))
 }
 
 /// The value of a single-valued header that the scheme requires.
-pub(crate) fn required<'h>(
-    headers: &'h dyn Headers,
-    name: &'static str,
-) -> Result<&'h [u8], VerifyError> {
-    single(headers, name)?.ok_or(VerifyError::MissingHeader { name })
+pub(crate) fn required(
+    headers: &dyn Headers,
+    name: impl Into<Name<'static>>,
+) -> Result<&[u8], VerifyError> {
+    let name = name.into();
+    single(headers, name)?.ok_or(VerifyError::MissingHeader {
+        name: name.as_str(),
+    })
 }
 
 /// Whether any line of the header is present.
-pub(crate) fn present(headers: &dyn Headers, name: &str) -> bool {
-    headers.value(name, 0).is_some()
+pub(crate) fn present<'n>(headers: &dyn Headers, name: impl Into<Name<'n>>) -> bool {
+    match name.into() {
+        Name::Text(name) => headers.value(name, 0).is_some(),
+        Name::Key(key) => headers.key_values_into(key, &mut []) > 0,
+    }
 }
 
 /// The items of a list header across all its lines: split on `separator`,

@@ -37,7 +37,7 @@ pub use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
 pub use crate::error::{
     Error, Malformed, SecretError, SignedContent, UnknownProvider, VerifyError,
 };
-pub use crate::headers::Headers;
+pub use crate::headers::{HeaderKey, Headers};
 #[cfg(feature = "p256")]
 pub use crate::p256::P256PublicKey;
 pub use crate::provider::{KeyFormat, Provider, VerifierConfig, verify};

@@ -16,7 +16,7 @@
 
 use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::Timestamp;
@@ -30,6 +30,10 @@ pub const LEGACY_SIGNATURE_HEADER: &str = "X-Hub-Signature";
 pub const DELIVERY_HEADER: &str = "X-GitHub-Delivery";
 /// The event name header (`push`, `pull_request`, ...).
 pub const EVENT_HEADER: &str = "X-GitHub-Event";
+
+// The names read on every verify, prepared once.
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "x-hub-signature-256");
+static DELIVERY: HeaderKey = HeaderKey::new(DELIVERY_HEADER, "x-github-delivery");
 
 /// Verifies GitHub webhooks.
 #[derive(Debug, Clone)]
@@ -81,7 +85,7 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        let key_index = match headers::single(headers, SIGNATURE_HEADER)? {
+        let key_index = match headers::single(headers, &SIGNATURE)? {
             Some(value) => {
                 let candidate = || {
                     std::iter::once(match value.strip_prefix(b"sha256=") {
@@ -95,7 +99,7 @@ impl Verifier {
             None => self.verify_legacy(headers, body, now)?,
         };
 
-        let delivery = headers::single(headers, DELIVERY_HEADER)?.and_then(DeliveryId::from_header);
+        let delivery = headers::single(headers, &DELIVERY)?.and_then(DeliveryId::from_header);
         // Decided from the signed bytes, not the unsigned `Content-Type`:
         // a JSON body never starts with `payload=`, a form delivery always does.
         let form = if body.starts_with(FORM_PREFIX) {

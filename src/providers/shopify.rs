@@ -71,7 +71,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{Timestamp, TimestampCheck, Tolerance};
@@ -127,11 +127,16 @@ pub const SHOP_PARAM: &str = "shop";
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(90);
 
 /// The header names of one family: HMAC, webhook id, event id.
-const CLASSIC: [&str; 3] = [HMAC_HEADER, WEBHOOK_ID_HEADER, EVENT_ID_HEADER];
-const EVENTS: [&str; 3] = [
-    EVENTS_HMAC_HEADER,
-    EVENTS_WEBHOOK_ID_HEADER,
-    EVENTS_EVENT_ID_HEADER,
+/// Prepared once for the lookups of every verify.
+static CLASSIC: [HeaderKey; 3] = [
+    HeaderKey::new(HMAC_HEADER, "x-shopify-hmac-sha256"),
+    HeaderKey::new(WEBHOOK_ID_HEADER, "x-shopify-webhook-id"),
+    HeaderKey::new(EVENT_ID_HEADER, "x-shopify-event-id"),
+];
+static EVENTS: [HeaderKey; 3] = [
+    HeaderKey::new(EVENTS_HMAC_HEADER, EVENTS_HMAC_HEADER),
+    HeaderKey::new(EVENTS_WEBHOOK_ID_HEADER, EVENTS_WEBHOOK_ID_HEADER),
+    HeaderKey::new(EVENTS_EVENT_ID_HEADER, EVENTS_EVENT_ID_HEADER),
 ];
 
 /// Verifies Shopify webhooks, and through [`Verify::verify_request`] also
@@ -180,17 +185,17 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        let (family, other) = if headers::present(headers, EVENTS_HMAC_HEADER) {
-            (EVENTS, CLASSIC)
+        let (family, other) = if headers::present(headers, &EVENTS[0]) {
+            (&EVENTS, &CLASSIC)
         } else {
-            (CLASSIC, EVENTS)
+            (&CLASSIC, &EVENTS)
         };
-        let [hmac_name, ..] = family;
-        let value = headers::required(headers, hmac_name)?;
+        let [hmac, ..] = family;
+        let value = headers::required(headers, hmac)?;
 
         let candidate = || std::iter::once(crypto::decode_tag::<32>(value, TagEncoding::Base64));
         let target = MatchTarget {
-            header: hmac_name,
+            header: hmac.as_str(),
             scheme: "hmac-sha256",
             covers: SignedContent::Body,
         };
@@ -229,8 +234,8 @@ impl Verifier {
 /// id, then the other family's.
 fn delivery_id(
     headers: &dyn Headers,
-    [_, webhook, event]: [&'static str; 3],
-    [_, other_webhook, other_event]: [&'static str; 3],
+    [_, webhook, event]: &'static [HeaderKey; 3],
+    [_, other_webhook, other_event]: &'static [HeaderKey; 3],
 ) -> Result<Option<DeliveryId>, VerifyError> {
     for name in [webhook, event, other_webhook, other_event] {
         if let Some(value) = headers::single(headers, name)? {
@@ -258,7 +263,7 @@ impl Verify for Verifier {
         // about a delivery's topic, shop or body.
         let webhook = WEBHOOK_HEADERS
             .iter()
-            .any(|name| headers::present(headers, name));
+            .any(|name| headers::present(headers, *name));
         // The query signatures do not cover a body: a request that carries
         // one must be a webhook, or a forged body would pass on the strength
         // of a signed admin URL. App-proxy requests with a body need

@@ -20,7 +20,7 @@ use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncodin
 #[cfg(feature = "ed25519")]
 use crate::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers, Lines};
+use crate::headers::{self, HeaderKey, Headers, Lines};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
@@ -51,21 +51,25 @@ pub(crate) enum Family {
 }
 
 impl Family {
-    fn names(self) -> [(&'static str, Option<&'static str>); 3] {
+    fn names(self) -> [(&'static HeaderKey, Option<&'static HeaderKey>); 3] {
         match self {
-            Family::Unbranded => [
-                (ID_HEADER, None),
-                (TIMESTAMP_HEADER, None),
-                (SIGNATURE_HEADER, None),
-            ],
+            Family::Unbranded => [(&ID, None), (&TIMESTAMP, None), (&SIGNATURE, None)],
             Family::Svix => [
-                ("svix-id", Some(ID_HEADER)),
-                ("svix-timestamp", Some(TIMESTAMP_HEADER)),
-                ("svix-signature", Some(SIGNATURE_HEADER)),
+                (&SVIX_ID, Some(&ID)),
+                (&SVIX_TIMESTAMP, Some(&TIMESTAMP)),
+                (&SVIX_SIGNATURE, Some(&SIGNATURE)),
             ],
         }
     }
 }
+
+// The names prepared once for the lookups of every verify.
+static ID: HeaderKey = HeaderKey::new(ID_HEADER, "webhook-id");
+static TIMESTAMP: HeaderKey = HeaderKey::new(TIMESTAMP_HEADER, "webhook-timestamp");
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "webhook-signature");
+static SVIX_ID: HeaderKey = HeaderKey::new("svix-id", "svix-id");
+static SVIX_TIMESTAMP: HeaderKey = HeaderKey::new("svix-timestamp", "svix-timestamp");
+static SVIX_SIGNATURE: HeaderKey = HeaderKey::new("svix-signature", "svix-signature");
 
 /// Parses a Standard Webhooks secret: an optional `whsec_`, then base64.
 ///
@@ -154,15 +158,16 @@ impl Verifier {
         // dot could be re-split with the body (the specification forbids it).
         if id.contains(&b'.') {
             return Err(VerifyError::malformed(
-                id_names.0,
+                id_names.0.as_str(),
                 Malformed::Separator('.'),
             ));
         }
         let raw_ts = lookup(headers, ts_names)?;
-        let signed_at =
-            time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(ts_names.0, e))?;
-        let (sig_name, sig_lines) =
-            pick(headers, sig_names).ok_or(VerifyError::MissingHeader { name: sig_names.0 })?;
+        let signed_at = time::parse_unix_seconds(raw_ts)
+            .map_err(|e| VerifyError::malformed(ts_names.0.as_str(), e))?;
+        let (sig_name, sig_lines) = pick(headers, sig_names).ok_or(VerifyError::MissingHeader {
+            name: sig_names.0.as_str(),
+        })?;
 
         let parts: [&[u8]; 5] = [id, b".", raw_ts, b".", body];
         let key_index = self.match_signature(sig_lines, sig_name, &parts, now)?;
@@ -294,11 +299,12 @@ fn pick_error(hmac: VerifyError, ed: VerifyError) -> VerifyError {
 /// The value of the first header name present, trying the fallback name second.
 fn lookup<'h>(
     headers: &'h dyn Headers,
-    (name, fallback): (&'static str, Option<&'static str>),
+    (key, fallback): (&'static HeaderKey, Option<&'static HeaderKey>),
 ) -> Result<&'h [u8], VerifyError> {
-    if let Some(value) = headers::single(headers, name)? {
+    if let Some(value) = headers::single(headers, key)? {
         return Ok(value);
     }
+    let name = key.as_str();
     match fallback {
         Some(other) => headers::single(headers, other)?.ok_or(VerifyError::MissingHeader { name }),
         None => Err(VerifyError::MissingHeader { name }),
@@ -307,15 +313,15 @@ fn lookup<'h>(
 
 fn pick<'h>(
     headers: &'h dyn Headers,
-    (name, fallback): (&'static str, Option<&'static str>),
+    (key, fallback): (&'static HeaderKey, Option<&'static HeaderKey>),
 ) -> Option<(&'static str, Lines<'h>)> {
-    let lines = Lines::get(headers, name);
+    let lines = Lines::get(headers, key);
     if !lines.is_empty() {
-        return Some((name, lines));
+        return Some((key.as_str(), lines));
     }
     let other = fallback?;
     let lines = Lines::get(headers, other);
-    (!lines.is_empty()).then_some((other, lines))
+    (!lines.is_empty()).then_some((other.as_str(), lines))
 }
 
 /// The values of the list entries of `version`; an entry with no comma

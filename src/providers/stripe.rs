@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers, Lines};
+use crate::headers::{self, HeaderKey, Headers, Lines};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
@@ -21,6 +21,9 @@ use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
+
+/// [`SIGNATURE_HEADER`] prepared once for the lookup of every verify.
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "stripe-signature");
 
 /// Stripe's documented tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -83,22 +86,30 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
         // One lookup serves the timestamp and every candidate.
-        let lines = Lines::get(headers, SIGNATURE_HEADER);
+        let lines = Lines::get(headers, &SIGNATURE);
         if lines.is_empty() {
             return Err(VerifyError::MissingHeader {
                 name: SIGNATURE_HEADER,
             });
         }
 
-        let raw_t = timestamp_item(lines)?;
+        let SignatureItems {
+            t: raw_t,
+            v1,
+            count,
+        } = signature_items(lines)?;
         let signed_at = time::parse_unix_seconds(raw_t)
             .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
 
+        // The `v1` values kept by the one pass over the header; past the
+        // buffer (never seen in practice) the rest are found by a second pass.
+        let beyond = if count > BUFFERED_V1 { count } else { 0 };
         let candidates = || {
-            lines
-                .items(b',')
-                .filter_map(|item| item.strip_prefix(b"v1="))
-                .map(|value| crypto::decode_tag::<32>(headers::trim(value), TagEncoding::Hex))
+            v1.iter()
+                .take(count)
+                .copied()
+                .chain(v1_values(lines).take(beyond).skip(BUFFERED_V1))
+                .map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex))
         };
         let target = MatchTarget {
             header: SIGNATURE_HEADER,
@@ -114,11 +125,31 @@ impl Verifier {
     }
 }
 
-/// The raw digits of the one `t=` item.
-fn timestamp_item<'h>(lines: Lines<'h>) -> Result<&'h [u8], VerifyError> {
+/// How many `v1` values one pass over the header keeps.
+const BUFFERED_V1: usize = 8;
+
+/// What one pass over the header's items finds.
+struct SignatureItems<'h> {
+    /// The raw digits of the one `t=` item.
+    t: &'h [u8],
+    /// The first `v1=` values, trimmed.
+    v1: [&'h [u8]; BUFFERED_V1],
+    /// How many `v1=` items there are in all.
+    count: usize,
+}
+
+/// Reads the `t=` item and the `v1=` values in one pass over the items.
+fn signature_items(lines: Lines<'_>) -> Result<SignatureItems<'_>, VerifyError> {
     let mut found: Option<&[u8]> = None;
+    let mut v1 = [&[][..]; BUFFERED_V1];
+    let mut count = 0;
     for item in lines.items(b',') {
-        if let Some(value) = item.strip_prefix(b"t=") {
+        if let Some(value) = item.strip_prefix(b"v1=") {
+            if let Some(slot) = v1.get_mut(count) {
+                *slot = headers::trim(value);
+            }
+            count += 1;
+        } else if let Some(value) = item.strip_prefix(b"t=") {
             let value = headers::trim(value);
             if found.is_some_and(|f| f != value) {
                 return Err(VerifyError::malformed(
@@ -129,10 +160,19 @@ fn timestamp_item<'h>(lines: Lines<'h>) -> Result<&'h [u8], VerifyError> {
             found = Some(value);
         }
     }
-    found.ok_or(VerifyError::malformed(
+    let t = found.ok_or(VerifyError::malformed(
         SIGNATURE_HEADER,
         Malformed::MissingPart("t"),
-    ))
+    ))?;
+    Ok(SignatureItems { t, v1, count })
+}
+
+/// Every `v1=` value of the header, trimmed.
+fn v1_values(lines: Lines<'_>) -> impl Iterator<Item = &[u8]> + '_ {
+    lines
+        .items(b',')
+        .filter_map(|item| item.strip_prefix(b"v1="))
+        .map(headers::trim)
 }
 
 timestamp_options!(Verifier);
@@ -325,6 +365,35 @@ mod tests {
         let millis = [(SIGNATURE_HEADER, format!("t=1700000000000,v1={tag}"))];
         let error = verifier.verify(&millis, body, now).unwrap_err();
         assert!(error.to_string().contains("milliseconds"), "{error}");
+    }
+
+    #[test]
+    fn matching_v1_past_the_one_pass_buffer() {
+        let (secret, verifier, now) = setup();
+        let body = b"{}";
+        let tag = crypto::hex(&crypto::hmac_sha256(
+            secret.expose_bytes(),
+            &[b"1700000000.", body],
+        ));
+        let wrong = format!("v1={}", "0".repeat(64));
+        for before in [BUFFERED_V1 - 1, BUFFERED_V1, BUFFERED_V1 + 3] {
+            let mut items = vec![wrong.clone(); before];
+            items.insert(before / 2, "t=1700000000".to_owned());
+            items.push(format!("v1={tag}"));
+            let header = [(SIGNATURE_HEADER, items.join(","))];
+            assert!(verifier.verify(&header, body, now).is_ok(), "{before}");
+            let all_wrong = [(SIGNATURE_HEADER, items[..before + 1].join(","))];
+            assert_eq!(
+                verifier.verify(&all_wrong, body, now).unwrap_err(),
+                VerifyError::SignatureMismatch {
+                    keys_tried: 1,
+                    keys_expired: 0,
+                    signatures: before,
+                    covers: SignedContent::Body,
+                },
+                "{before}"
+            );
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::crypto::{self, HmacSha1, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::Timestamp;
@@ -62,6 +62,14 @@ pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
 pub const SIGNATURE_SETTINGS_HEADER: &str = "X-Twilio-Webhooks-Signature-Settings";
 /// The delivery id header.
 pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
+
+// The names read on every verify, prepared once.
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "x-twilio-signature");
+static SIGNATURE_SETTINGS: HeaderKey = HeaderKey::new(
+    SIGNATURE_SETTINGS_HEADER,
+    "x-twilio-webhooks-signature-settings",
+);
+static IDEMPOTENCY: HeaderKey = HeaderKey::new(IDEMPOTENCY_HEADER, "i-twilio-idempotency-token");
 /// The query parameter carrying the body's SHA-256 on JSON deliveries.
 pub const BODY_HASH_PARAM: &str = "bodySHA256";
 
@@ -127,7 +135,7 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        let value = headers::required(headers, SIGNATURE_HEADER)?;
+        let value = headers::required(headers, &SIGNATURE)?;
         let algorithm = algorithm(headers)?;
         if url.is_empty() {
             return Err(VerifyError::MissingRequestPart { part: "url" });
@@ -153,8 +161,7 @@ impl Verifier {
             check_body_hash(expected, body)?;
         }
 
-        let delivery =
-            headers::single(headers, IDEMPOTENCY_HEADER)?.and_then(DeliveryId::from_header);
+        let delivery = headers::single(headers, &IDEMPOTENCY)?.and_then(DeliveryId::from_header);
         let covers = match body_hash {
             Some(_) => SignedContent::UrlAndBody,
             None => SignedContent::UrlAndParams,
@@ -167,7 +174,7 @@ impl Verifier {
 
 /// The algorithm named by the settings header; HMAC-SHA1 without one.
 fn algorithm(headers: &dyn Headers) -> Result<Algorithm, VerifyError> {
-    let Some(settings) = headers::single(headers, SIGNATURE_SETTINGS_HEADER)? else {
+    let Some(settings) = headers::single(headers, &SIGNATURE_SETTINGS)? else {
         return Ok(Algorithm::Sha1);
     };
     let mut named = None;
@@ -222,11 +229,14 @@ where
         )
     };
 
-    let (given, other) = url::forms(url);
-    match (attempt(given), other) {
-        (Err(VerifyError::SignatureMismatch { .. }), Some(form)) => attempt(form),
-        (result, _) => result,
+    let result = attempt(url::UrlForm::given(url));
+    // The other port form is worked out only when the given one failed.
+    if matches!(result, Err(VerifyError::SignatureMismatch { .. })) {
+        if let (_, Some(form)) = url::forms(url) {
+            return attempt(form);
+        }
     }
+    result
 }
 
 /// The raw value of the URL's `bodySHA256` query parameter, if any.

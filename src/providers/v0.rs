@@ -8,7 +8,7 @@
 
 use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::Secret;
 use crate::time::{self, Timestamp, TimestampCheck};
@@ -17,8 +17,8 @@ use crate::verify::Verified;
 /// The two headers a provider of this scheme sends.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Names {
-    pub(crate) signature: &'static str,
-    pub(crate) timestamp: &'static str,
+    pub(crate) signature: &'static HeaderKey,
+    pub(crate) timestamp: &'static HeaderKey,
 }
 
 /// Checks the signature, then the timestamp window.
@@ -35,8 +35,8 @@ pub(crate) fn verify(
 ) -> Result<Verified, VerifyError> {
     let signature = headers::required(headers, names.signature)?;
     let raw_ts = headers::required(headers, names.timestamp)?;
-    let signed_at =
-        time::parse_unix_seconds(raw_ts).map_err(|e| VerifyError::malformed(names.timestamp, e))?;
+    let signed_at = time::parse_unix_seconds(raw_ts)
+        .map_err(|e| VerifyError::malformed(names.timestamp.as_str(), e))?;
 
     let candidate = || {
         std::iter::once(match signature.strip_prefix(b"v0=") {
@@ -45,7 +45,7 @@ pub(crate) fn verify(
         })
     };
     let target = MatchTarget {
-        header: names.signature,
+        header: names.signature.as_str(),
         scheme: "v0",
         covers: SignedContent::Body,
     };
@@ -97,13 +97,19 @@ mod tests {
     use crate::secret::Keyring;
     use crate::test_support::bit_flips;
 
-    const SLACK: Names = Names {
-        signature: "X-Slack-Signature",
-        timestamp: "X-Slack-Request-Timestamp",
+    static SLACK_SIGNATURE: HeaderKey = HeaderKey::new("X-Slack-Signature", "x-slack-signature");
+    static SLACK_TIMESTAMP: HeaderKey =
+        HeaderKey::new("X-Slack-Request-Timestamp", "x-slack-request-timestamp");
+    static ZOOM_SIGNATURE: HeaderKey = HeaderKey::new("x-zm-signature", "x-zm-signature");
+    static ZOOM_TIMESTAMP: HeaderKey =
+        HeaderKey::new("x-zm-request-timestamp", "x-zm-request-timestamp");
+    static SLACK: Names = Names {
+        signature: &SLACK_SIGNATURE,
+        timestamp: &SLACK_TIMESTAMP,
     };
-    const ZOOM: Names = Names {
-        signature: "x-zm-signature",
-        timestamp: "x-zm-request-timestamp",
+    static ZOOM: Names = Names {
+        signature: &ZOOM_SIGNATURE,
+        timestamp: &ZOOM_TIMESTAMP,
     };
 
     fn check() -> TimestampCheck {
@@ -120,7 +126,10 @@ mod tests {
         body: &[u8],
     ) -> Result<Verified, VerifyError> {
         let keys = MacKeys::new(&Keyring::from(secret.clone()));
-        let headers = [(names.signature, signature), (names.timestamp, ts)];
+        let headers = [
+            (names.signature.as_str(), signature),
+            (names.timestamp.as_str(), ts),
+        ];
         let now = Timestamp::from_unix_seconds(1_700_000_000);
         verify(Provider::Slack, &keys, check(), names, &headers, body, now)
     }

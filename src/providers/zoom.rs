@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys};
 use crate::error::VerifyError;
-use crate::headers::Headers;
+use crate::headers::{HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{Timestamp, TimestampCheck, Tolerance};
@@ -40,9 +40,12 @@ pub const TIMESTAMP_HEADER: &str = "x-zm-request-timestamp";
 /// This crate's window; Zoom publishes no figure.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-const NAMES: v0::Names = v0::Names {
-    signature: SIGNATURE_HEADER,
-    timestamp: TIMESTAMP_HEADER,
+// The names prepared once for the lookups of every verify.
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "x-zm-signature");
+static TIMESTAMP: HeaderKey = HeaderKey::new(TIMESTAMP_HEADER, "x-zm-request-timestamp");
+static NAMES: v0::Names = v0::Names {
+    signature: &SIGNATURE,
+    timestamp: &TIMESTAMP,
 };
 
 /// The `event` of the URL validation handshake.

@@ -13,7 +13,7 @@ pub(super) struct UrlForm<'a> {
 }
 
 impl<'a> UrlForm<'a> {
-    fn given(url: &'a str) -> Self {
+    pub(super) fn given(url: &'a str) -> Self {
         UrlForm {
             head: url,
             port: "",
