@@ -783,3 +783,74 @@ fn paypal_needs_one_allocation() {
     println!("paypal: {n} allocations");
     assert_eq!(n, 1);
 }
+
+#[test]
+fn shopify_webhooks_and_square_allocate_nothing() {
+    use webhook_kit::providers::{shopify, square};
+
+    let secret = Secret::from_text("shopify-and-square-alloc-secret").unwrap();
+    zero(
+        &shopify::Verifier::new(Keyring::from(secret.clone())),
+        &shopify::sign(&secret, BODY).with_header("X-Shopify-Webhook-Id", "b54557e4"),
+        BODY,
+    );
+    // `count` passes this URL with the request; Square signs it with the body.
+    zero(
+        &square::Verifier::new(Keyring::from(secret.clone())),
+        &square::sign(&secret, "https://example.com/hooks", BODY),
+        BODY,
+    );
+}
+
+/// Verifies a Twilio request to `url` and returns the allocation count.
+#[cfg(feature = "sha1")]
+fn twilio_count(secret: &Secret, headers: &dyn Headers, url: &str, body: &[u8]) -> usize {
+    use webhook_kit::providers::twilio;
+
+    let verifier = twilio::Verifier::new(Keyring::from(secret.clone()));
+    let request = Request::new(headers, body).with_url(url);
+    let now = Timestamp::from_unix_seconds(NOW);
+    let (result, n) = allocations(|| verifier.verify_request(&request, now));
+    assert!(result.is_ok(), "twilio: {result:?}");
+    n
+}
+
+/// A `bodySHA256` JSON delivery signs the URL alone and allocates nothing;
+/// a form post decodes and sorts its parameters, which allocates.
+#[cfg(feature = "sha1")]
+#[test]
+fn twilio_json_allocates_nothing_and_forms_are_counted() {
+    use webhook_kit::providers::twilio;
+
+    let secret = Secret::from_text("twilio-alloc-auth-token").unwrap();
+    let (url, headers) = twilio::sign_json(&secret, "https://example.com/hooks", BODY);
+    let n = twilio_count(&secret, &headers, &url, BODY);
+    println!("twilio json: {n} allocations");
+    assert_eq!(n, 0);
+
+    let params = [
+        ("CallSid", "CA1234567890ABCDE"),
+        ("Digits", "1234"),
+        ("From", "+14158675310"),
+    ];
+    let form = b"CallSid=CA1234567890ABCDE&Digits=1234&From=%2B14158675310";
+    let headers = twilio::sign(&secret, "https://example.com/hooks", &params);
+    let n = twilio_count(&secret, &headers, "https://example.com/hooks", form);
+    println!("twilio form: {n} allocations");
+    // The parameter list, the sorted pairs, the signed string and the one
+    // escaped value (`%2B`); more parameters with escapes cost more.
+    assert_eq!(n, 4, "twilio form: {n} allocations");
+}
+
+#[test]
+fn custom_scheme_allocates_nothing() {
+    use webhook_kit::sign::{CustomScheme, MessageId, SigningSecret};
+
+    let secret = Secret::from_text("custom-scheme-alloc-secret").unwrap();
+    let scheme = CustomScheme::new();
+    let keys = Keyring::from(SigningSecret::from_secret(secret.clone()).unwrap());
+    let id = MessageId::new("msg_alloc").unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let headers = scheme.sign(&keys, &id, now, BODY).unwrap();
+    zero(&scheme.verifier(Keyring::from(secret)), &headers, BODY);
+}
