@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys};
 use crate::error::VerifyError;
-use crate::headers::Headers;
+use crate::headers::{HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{Timestamp, TimestampCheck, Tolerance};
@@ -32,8 +32,10 @@ pub const SIGNATURE_HEADER: &str = "Calendly-Webhook-Signature";
 /// Calendly's example window: 3 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(180);
 
-const SCHEME: Scheme = Scheme {
-    header: SIGNATURE_HEADER,
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "calendly-webhook-signature");
+
+static SCHEME: Scheme = Scheme {
+    key: &SIGNATURE,
     unit: TimeUnit::Seconds,
     v1_required: true,
 };

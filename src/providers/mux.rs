@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys};
 use crate::error::VerifyError;
-use crate::headers::Headers;
+use crate::headers::{HeaderKey, Headers};
 use crate::provider::{Provider, VerifierConfig};
 use crate::secret::{Keyring, Secret, SecretEncoding};
 use crate::time::{Timestamp, TimestampCheck, Tolerance};
@@ -27,8 +27,10 @@ pub const SIGNATURE_HEADER: &str = "mux-signature";
 /// The window of Mux's SDKs.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-const SCHEME: Scheme = Scheme {
-    header: SIGNATURE_HEADER,
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "mux-signature");
+
+static SCHEME: Scheme = Scheme {
+    key: &SIGNATURE,
     unit: TimeUnit::Seconds,
     v1_required: false,
 };

@@ -11,19 +11,29 @@
 
 use std::time::Duration;
 
-use crate::crypto::{self, HmacSha256, MacKeys, MatchTarget, TagEncoding};
-use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, HeaderKey, Headers, Lines};
+use crate::crypto::{self, HmacSha256, MacKeys};
+use crate::error::VerifyError;
+use crate::headers::{HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
-use crate::time::{self, Timestamp, TimestampCheck, Tolerance};
+use crate::time::{Timestamp, TimestampCheck, Tolerance};
 use crate::verify::{Outcome, Request, SignedHeaders, Verified, Verify};
+
+use super::t_v1::{Scheme, TimeUnit};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
 
 /// [`SIGNATURE_HEADER`] prepared once for the lookup of every verify.
 static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "stripe-signature");
+
+/// `t=..,v1=..` in seconds; a header without `v1` is of a version this
+/// crate does not check (`v0` is Stripe's test-mode scheme).
+static SCHEME: Scheme = Scheme {
+    key: &SIGNATURE,
+    unit: TimeUnit::Seconds,
+    v1_required: false,
+};
 
 /// Stripe's documented tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -85,94 +95,9 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
-        // One lookup serves the timestamp and every candidate.
-        let lines = Lines::get(headers, &SIGNATURE);
-        if lines.is_empty() {
-            return Err(VerifyError::MissingHeader {
-                name: SIGNATURE_HEADER,
-            });
-        }
-
-        let SignatureItems {
-            t: raw_t,
-            v1,
-            count,
-        } = signature_items(lines)?;
-        let signed_at = time::parse_unix_seconds(raw_t)
-            .map_err(|e| VerifyError::malformed(SIGNATURE_HEADER, e))?;
-
-        // The `v1` values kept by the one pass over the header; past the
-        // buffer (never seen in practice) the rest are found by a second pass.
-        let beyond = if count > BUFFERED_V1 { count } else { 0 };
-        let candidates = || {
-            v1.iter()
-                .take(count)
-                .copied()
-                .chain(v1_values(lines).take(beyond).skip(BUFFERED_V1))
-                .map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex))
-        };
-        let target = MatchTarget {
-            header: SIGNATURE_HEADER,
-            scheme: "v1",
-            covers: SignedContent::Body,
-        };
-        let key_index = self
-            .keys
-            .find(now, &[raw_t, b".", body], target, candidates)?;
-
-        self.check.apply(signed_at, now)?;
+        let (key_index, signed_at) = SCHEME.verify(&self.keys, &self.check, headers, body, now)?;
         Ok(Verified::new(self.provider, key_index).signed_at(signed_at))
     }
-}
-
-/// How many `v1` values one pass over the header keeps.
-const BUFFERED_V1: usize = 8;
-
-/// What one pass over the header's items finds.
-struct SignatureItems<'h> {
-    /// The raw digits of the one `t=` item.
-    t: &'h [u8],
-    /// The first `v1=` values, trimmed.
-    v1: [&'h [u8]; BUFFERED_V1],
-    /// How many `v1=` items there are in all.
-    count: usize,
-}
-
-/// Reads the `t=` item and the `v1=` values in one pass over the items.
-fn signature_items(lines: Lines<'_>) -> Result<SignatureItems<'_>, VerifyError> {
-    let mut found: Option<&[u8]> = None;
-    let mut v1 = [&[][..]; BUFFERED_V1];
-    let mut count = 0;
-    for item in lines.items(b',') {
-        if let Some(value) = item.strip_prefix(b"v1=") {
-            if let Some(slot) = v1.get_mut(count) {
-                *slot = headers::trim(value);
-            }
-            count += 1;
-        } else if let Some(value) = item.strip_prefix(b"t=") {
-            let value = headers::trim(value);
-            if found.is_some_and(|f| f != value) {
-                return Err(VerifyError::malformed(
-                    SIGNATURE_HEADER,
-                    Malformed::DuplicateParam("t"),
-                ));
-            }
-            found = Some(value);
-        }
-    }
-    let t = found.ok_or(VerifyError::malformed(
-        SIGNATURE_HEADER,
-        Malformed::MissingPart("t"),
-    ))?;
-    Ok(SignatureItems { t, v1, count })
-}
-
-/// Every `v1=` value of the header, trimmed.
-fn v1_values(lines: Lines<'_>) -> impl Iterator<Item = &[u8]> + '_ {
-    lines
-        .items(b',')
-        .filter_map(|item| item.strip_prefix(b"v1="))
-        .map(headers::trim)
 }
 
 timestamp_options!(Verifier);
@@ -207,6 +132,8 @@ pub(crate) fn event_id(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SignedContent;
+    use crate::providers::t_v1::BUFFERED_V1;
     use crate::test_support::bit_flips;
 
     const NOW: i64 = 1_700_000_000;

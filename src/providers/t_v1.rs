@@ -17,7 +17,7 @@
 
 use crate::crypto::{self, HmacSha256, KeyMatch, MacKeys, MatchTarget, TagEncoding};
 use crate::error::{Malformed, SignedContent, VerifyError};
-use crate::headers::{self, Headers};
+use crate::headers::{self, HeaderKey, Headers, Lines};
 use crate::time::{self, Timestamp, TimestampCheck};
 
 /// What unit the provider's `t` counts in.
@@ -30,16 +30,29 @@ pub(crate) enum TimeUnit {
 }
 
 /// Where a provider puts its `t=..,v1=..` list and how it reads it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub(crate) struct Scheme {
-    /// The header that carries the list.
-    pub(crate) header: &'static str,
+    /// The header that carries the list, prepared for lookups.
+    pub(crate) key: &'static HeaderKey,
     /// The unit of `t`.
     pub(crate) unit: TimeUnit,
     /// Whether a list without any `v1` item is malformed. When false it is
     /// [`VerifyError::NoMatchingScheme`]: the sender may have moved to a
     /// version this crate does not know.
     pub(crate) v1_required: bool,
+}
+
+/// How many `v1` values one pass over the header keeps.
+pub(crate) const BUFFERED_V1: usize = 8;
+
+/// What one pass over the header's items finds.
+struct Items<'h> {
+    /// The raw digits of the one `t=` item.
+    t: &'h [u8],
+    /// The first `v1=` values, trimmed.
+    v1: [&'h [u8]; BUFFERED_V1],
+    /// How many `v1=` items there are in all.
+    count: usize,
 }
 
 impl Scheme {
@@ -62,28 +75,38 @@ impl Scheme {
         body: &[u8],
         now: Timestamp,
     ) -> Result<(KeyMatch, Timestamp), VerifyError> {
-        if !headers::present(headers, self.header) {
-            return Err(VerifyError::MissingHeader { name: self.header });
+        let header = self.key.as_str();
+        // One lookup serves the timestamp and every candidate.
+        let lines = Lines::get(headers, self.key);
+        if lines.is_empty() {
+            return Err(VerifyError::MissingHeader { name: header });
         }
-        let raw_t = self.timestamp_item(headers)?;
+        let Items {
+            t: raw_t,
+            v1,
+            count,
+        } = self.items(lines)?;
         let signed_at = match self.unit {
             TimeUnit::Seconds => time::parse_unix_seconds(raw_t),
             TimeUnit::Millis => time::parse_unix_millis(raw_t),
         }
-        .map_err(|e| VerifyError::malformed(self.header, e))?;
-        if self.v1_required && self.v1_items(headers).next().is_none() {
-            return Err(VerifyError::malformed(
-                self.header,
-                Malformed::MissingPart("v1"),
-            ));
+        .map_err(|e| VerifyError::malformed(header, e))?;
+        if self.v1_required && count == 0 {
+            return Err(VerifyError::malformed(header, Malformed::MissingPart("v1")));
         }
 
+        // The `v1` values kept by the one pass over the header; past the
+        // buffer (never seen in practice) the rest are found by a second pass.
+        let beyond = if count > BUFFERED_V1 { count } else { 0 };
         let candidates = || {
-            self.v1_items(headers)
+            v1.iter()
+                .take(count)
+                .copied()
+                .chain(v1_values(lines).take(beyond).skip(BUFFERED_V1))
                 .map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex))
         };
         let target = MatchTarget {
-            header: self.header,
+            header,
             scheme: "v1",
             covers: SignedContent::Body,
         };
@@ -92,30 +115,40 @@ impl Scheme {
         Ok((key, signed_at))
     }
 
-    fn v1_items<'h>(&self, headers: &'h dyn Headers) -> impl Iterator<Item = &'h [u8]> + 'h {
-        v1_items(self.header, headers)
-    }
-
-    /// The raw digits of the one `t=` item.
-    fn timestamp_item<'h>(&self, headers: &'h dyn Headers) -> Result<&'h [u8], VerifyError> {
+    /// Reads the one `t=` item and the `v1=` values in one pass.
+    fn items<'h>(&self, lines: Lines<'h>) -> Result<Items<'h>, VerifyError> {
+        let header = self.key.as_str();
         let mut found: Option<&[u8]> = None;
-        for item in headers::list_items(headers, self.header, b',') {
-            if let Some(value) = item.strip_prefix(b"t=") {
+        let mut v1 = [&[][..]; BUFFERED_V1];
+        let mut count = 0;
+        for item in lines.items(b',') {
+            if let Some(value) = item.strip_prefix(b"v1=") {
+                if let Some(slot) = v1.get_mut(count) {
+                    *slot = headers::trim(value);
+                }
+                count += 1;
+            } else if let Some(value) = item.strip_prefix(b"t=") {
                 let value = headers::trim(value);
                 if found.is_some_and(|f| f != value) {
                     return Err(VerifyError::malformed(
-                        self.header,
+                        header,
                         Malformed::DuplicateParam("t"),
                     ));
                 }
                 found = Some(value);
             }
         }
-        found.ok_or(VerifyError::malformed(
-            self.header,
-            Malformed::MissingPart("t"),
-        ))
+        let t = found.ok_or(VerifyError::malformed(header, Malformed::MissingPart("t")))?;
+        Ok(Items { t, v1, count })
     }
+}
+
+/// Every `v1=` value of the header, trimmed.
+fn v1_values(lines: Lines<'_>) -> impl Iterator<Item = &[u8]> + '_ {
+    lines
+        .items(b',')
+        .filter_map(|item| item.strip_prefix(b"v1="))
+        .map(headers::trim)
 }
 
 /// Checks a `v1=<hex>[,v1=<hex>...]` list in `header`, HMAC-SHA256 over the
@@ -134,25 +167,16 @@ pub(crate) fn verify_untimed(
     body: &[u8],
     now: Timestamp,
 ) -> Result<KeyMatch, VerifyError> {
-    if !headers::present(headers, header) {
+    let lines = Lines::get(headers, header);
+    if lines.is_empty() {
         return Err(VerifyError::MissingHeader { name: header });
     }
     let candidates =
-        || v1_items(header, headers).map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex));
+        || v1_values(lines).map(|value| crypto::decode_tag::<32>(value, TagEncoding::Hex));
     let target = MatchTarget {
         header,
         scheme: "v1",
         covers: SignedContent::Body,
     };
     keys.find(now, &[body], target, candidates)
-}
-
-/// The trimmed values of the `v1=` items of `header`.
-fn v1_items<'h>(
-    header: &'static str,
-    headers: &'h dyn Headers,
-) -> impl Iterator<Item = &'h [u8]> + 'h {
-    headers::list_items(headers, header, b',')
-        .filter_map(|item| item.strip_prefix(b"v1="))
-        .map(headers::trim)
 }

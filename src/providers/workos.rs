@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::crypto::{self, HmacSha256, MacKeys};
 use crate::error::VerifyError;
-use crate::headers::Headers;
+use crate::headers::{HeaderKey, Headers};
 use crate::provider::Provider;
 use crate::secret::{Keyring, Secret};
 use crate::time::{Timestamp, TimestampCheck, Tolerance};
@@ -29,8 +29,10 @@ pub const SIGNATURE_HEADER: &str = "WorkOS-Signature";
 /// WorkOS's SDK default tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(180);
 
-const SCHEME: Scheme = Scheme {
-    header: SIGNATURE_HEADER,
+static SIGNATURE: HeaderKey = HeaderKey::new(SIGNATURE_HEADER, "workos-signature");
+
+static SCHEME: Scheme = Scheme {
+    key: &SIGNATURE,
     unit: TimeUnit::Millis,
     v1_required: false,
 };
